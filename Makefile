@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# msgpipe: build the modules and tools, run the checks, the demo and the
+# benchmarks. `make help` lists the targets.
+
+KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+	  sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
+KDIR ?= /usr/src/linux-headers-$(KVER)
+KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+BUILD := $(CURDIR)/build
+BIN := $(BUILD)/bin
+KSFT := $(BUILD)/ksft
+UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
+VM := tools/testing/vm/vm.sh
+
+SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test
+
+.PHONY: all modules tools deps ksft unit style sparse checkpatch check \
+	check-debug demo bench vm-shell clean help
+
+all: modules tools
+
+help:
+	@echo "make            build msgpipe.ko, msgpipe_soft.ko and the tools"
+	@echo "make deps       install what is missing (Debian 12, root)"
+	@echo "make check      every check: build, style, unit tests, VM tests"
+	@echo "make demo       256 MiB through msgpipe and through TCP, in the VM"
+	@echo "make style      checkpatch --strict and sparse C=2"
+	@echo "make unit       user-space unit tests under ASan/UBSan"
+	@echo "make vm-shell   a shell in the test VM with the modules built"
+	@echo "make check-debug  the VM tests on the debug kernel (../shared/kernels)"
+	@echo "KDIR=... builds against another kernel tree"
+
+deps:
+	@tools/deps.sh
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+tools: $(SELFTEST_BINS)
+
+$(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c uapi/linux/msgpipe.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $< -lcrypto
+
+$(BIN)/af_test: selftests/msgpipe/af_test.c uapi/linux/msgpipe.h $(KSFT)/.stamp
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -isystem $(KSFT) -o $@ $<
+
+# The kselftest harness and checkpatch come from Debian's linux-source-6.1,
+# extracted here at build time and never committed.
+$(KSFT)/.stamp: $(KSRC_TAR)
+	@mkdir -p $(KSFT)
+	tar -xJf $(KSRC_TAR) -C $(KSFT) --strip-components=1 \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	cp $(KSFT)/tools/testing/selftests/kselftest*.h $(KSFT)/
+	touch $@
+
+ksft: $(KSFT)/.stamp
+
+unit: $(KSFT)/.stamp
+	$(MAKE) -C drivers/net/msgpipe/test KSFT=$(KSFT) run
+
+CHECKPATCH = perl $(KSFT)/scripts/checkpatch.pl --no-tree --strict --terse \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT
+# The compat header is the one place where kernel versions are compared.
+checkpatch: $(KSFT)/.stamp
+	$(CHECKPATCH) -f $$(git ls-files '*.c' '*.h' | grep -v -e '^selftests/' -e compat.h)
+	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f include/msgpipe/compat.h
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-Wsparse-error" modules
+
+style: checkpatch sparse
+
+check:
+	@tools/testing/check.sh
+
+check-debug:
+	@KERNEL=debug tools/testing/check.sh vm
+
+demo: deps modules tools
+	$(VM) --mem 2048 --timeout 1200 run 'bash selftests/msgpipe/demo.sh'
+
+bench: demo
+
+vm-shell: modules tools
+	$(VM) shell
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine: per network namespace state (session and port tables, pipes)
+ * and the kernel TCP listener that accepts pipe connections from peers.
+ *
+ * Lifetime: the engine lives as long as its namespace. User sockets hold a
+ * reference on the namespace, kernel TCP sockets do not, so the namespace
+ * exit tears down the listener and every pipe and waits for them. The
+ * listener is created by the first listen() and kept until then.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/in6.h>
+#include <linux/module.h>
+#include <linux/tcp.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include "msgpipe.h"
+#include "stats.h"
+
+static unsigned int msgpipe_net_id __read_mostly;
+
+/**
+ * msgpipe_net() - the engine of a namespace
+ * @net: the namespace
+ *
+ * Return: the engine.
+ */
+struct msgpipe_net *msgpipe_net(const struct net *net)
+{
+	return net_generic(net, msgpipe_net_id);
+}
+
+static struct msgpipe_sock *msgpipe_xa_lookup(struct xarray *xa,
+					      unsigned long idx)
+{
+	struct msgpipe_sock *msk;
+
+	xa_lock(xa);
+	msk = xa_load(xa, idx);
+	if (msk)
+		sock_hold(&msk->sk);
+	xa_unlock(xa);
+	return msk;
+}
+
+/**
+ * msgpipe_sid_lookup() - find a session by its local id
+ * @mn:  engine
+ * @sid: local session id
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+struct msgpipe_sock *msgpipe_sid_lookup(struct msgpipe_net *mn, u32 sid)
+{
+	return msgpipe_xa_lookup(&mn->sids, sid);
+}
+
+/**
+ * msgpipe_port_lookup() - find the socket bound to a service port
+ * @mn:   engine
+ * @port: service port
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+struct msgpipe_sock *msgpipe_port_lookup(struct msgpipe_net *mn, u16 port)
+{
+	return msgpipe_xa_lookup(&mn->ports, port);
+}
+
+static void msgpipe_listener_data_ready(struct sock *sk)
+{
+	struct msgpipe_net *mn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	mn = sk->sk_user_data;
+	if (mn)
+		queue_work(msgpipe_wq, &mn->accept_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void msgpipe_accept_work(struct work_struct *work)
+{
+	struct msgpipe_net *mn = container_of(work, struct msgpipe_net,
+					      accept_work);
+	struct socket *tcp;
+
+	for (;;) {
+		mutex_lock(&mn->lock);
+		if (!mn->listener ||
+		    kernel_accept(mn->listener, &tcp, O_NONBLOCK)) {
+			mutex_unlock(&mn->lock);
+			return;
+		}
+		mutex_unlock(&mn->lock);
+		/* Accepted sockets inherit the listener's callbacks. */
+		write_lock_bh(&tcp->sk->sk_callback_lock);
+		tcp->sk->sk_user_data = NULL;
+		tcp->sk->sk_data_ready = mn->saved_data_ready;
+		write_unlock_bh(&tcp->sk->sk_callback_lock);
+		msgpipe_pipe_accept(mn, tcp);
+	}
+}
+
+/**
+ * msgpipe_engine_listen() - make sure the namespace accepts pipes
+ * @mn: engine
+ *
+ * Creates the TCP listener on [::]:tcp_port (IPv4 too) once.
+ *
+ * Return: 0 or -errno (EADDRINUSE if the TCP port is taken).
+ */
+int msgpipe_engine_listen(struct msgpipe_net *mn)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct socket *tcp;
+	int err = 0;
+
+	mutex_lock(&mn->lock);
+	if (mn->listener || mn->exiting) {
+		err = mn->exiting ? -ENETDOWN : 0;
+		goto out_unlock;
+	}
+	err = sock_create_kern(mn->net, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
+			       &tcp);
+	if (err)
+		goto out_unlock;
+	sock_set_reuseaddr(tcp->sk);
+	sin6.sin6_port = htons(mn->tcp_port);
+	err = kernel_bind(tcp, (struct sockaddr *)&sin6, sizeof(sin6));
+	if (err)
+		goto err_release;
+	err = kernel_listen(tcp, 128);
+	if (err)
+		goto err_release;
+
+	write_lock_bh(&tcp->sk->sk_callback_lock);
+	mn->saved_data_ready = tcp->sk->sk_data_ready;
+	tcp->sk->sk_user_data = mn;
+	tcp->sk->sk_data_ready = msgpipe_listener_data_ready;
+	write_unlock_bh(&tcp->sk->sk_callback_lock);
+	mn->listener = tcp;
+	msgpipe_stat_inc(MSGPIPE_STAT_LISTENERS);
+	mutex_unlock(&mn->lock);
+	return 0;
+
+err_release:
+	sock_release(tcp);
+out_unlock:
+	mutex_unlock(&mn->lock);
+	return err;
+}
+
+static void msgpipe_engine_unlisten(struct msgpipe_net *mn)
+{
+	struct socket *tcp;
+
+	mutex_lock(&mn->lock);
+	tcp = mn->listener;
+	mn->listener = NULL;
+	mutex_unlock(&mn->lock);
+	if (!tcp)
+		return;
+	write_lock_bh(&tcp->sk->sk_callback_lock);
+	tcp->sk->sk_user_data = NULL;
+	tcp->sk->sk_data_ready = mn->saved_data_ready;
+	write_unlock_bh(&tcp->sk->sk_callback_lock);
+	cancel_work_sync(&mn->accept_work);
+	sock_release(tcp);
+	msgpipe_stat_dec(MSGPIPE_STAT_LISTENERS);
+}
+
+static int __net_init msgpipe_net_init(struct net *net)
+{
+	struct msgpipe_net *mn = msgpipe_net(net);
+
+	mn->net = net;
+	mutex_init(&mn->lock);
+	INIT_LIST_HEAD(&mn->pipes);
+	atomic_set(&mn->nr_pipes, 0);
+	init_waitqueue_head(&mn->pipes_wq);
+	INIT_WORK(&mn->accept_work, msgpipe_accept_work);
+	xa_init_flags(&mn->sids, XA_FLAGS_ALLOC1);
+	xa_init(&mn->ports);
+	mn->tcp_port = MSGPIPE_TCP_PORT;
+	return 0;
+}
+
+static void __net_exit msgpipe_net_exit(struct net *net)
+{
+	struct msgpipe_net *mn = msgpipe_net(net);
+
+	msgpipe_engine_unlisten(mn);
+	msgpipe_pipes_shutdown(mn);
+	WARN_ON_ONCE(!xa_empty(&mn->sids));
+	WARN_ON_ONCE(!xa_empty(&mn->ports));
+	xa_destroy(&mn->sids);
+	xa_destroy(&mn->ports);
+}
+
+static struct pernet_operations msgpipe_net_ops = {
+	.init = msgpipe_net_init,
+	.exit = msgpipe_net_exit,
+	.id = &msgpipe_net_id,
+	.size = sizeof(struct msgpipe_net),
+};
+
+/**
+ * msgpipe_engine_init() - set up the engine in every namespace
+ *
+ * Return: 0 or -errno.
+ */
+int msgpipe_engine_init(void)
+{
+	return register_pernet_subsys(&msgpipe_net_ops);
+}
+
+/**
+ * msgpipe_engine_exit() - tear down every engine
+ */
+void msgpipe_engine_exit(void)
+{
+	unregister_pernet_subsys(&msgpipe_net_ops);
+}

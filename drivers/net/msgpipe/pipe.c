@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pipes: the TCP connections from this host to one peer, shared by every
+ * session to that peer, and the upcalls through which the agent hands
+ * received frames and completions back.
+ *
+ * Lifetime: a pipe is reference counted. The engine's list of live pipes
+ * holds one reference, each session holds one. When a pipe fails (the agent
+ * reports it down, or its agent unregisters) its sessions are reset and it
+ * leaves the list; an outbound pipe also leaves it when its last session
+ * goes. The last reference queues destroy_work, which destroys the agent
+ * half (waiting for the agent's threads) and frees the pipe; it never runs
+ * in an agent upcall, where waiting for the agent would deadlock.
+ *
+ * Locking: mn->lock (mutex) orders list membership and session attachment
+ * against idle closing; pipe->lock (spinlock) protects state, the agent half
+ * and the session list, and is held around post() and rx_resume() so the
+ * agent half cannot be destroyed under them. Order: mn->lock, pipe->lock,
+ * msk->lock.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/tcp.h>
+#include "msgpipe.h"
+#include "stats.h"
+
+static atomic_t msgpipe_pipe_ids = ATOMIC_INIT(0);
+
+static void msgpipe_pipe_destroy_work(struct work_struct *work);
+
+static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
+					       const struct sockaddr_storage *peer,
+					       bool inbound)
+{
+	struct msgpipe_pipe *pipe;
+
+	pipe = kzalloc(sizeof(*pipe), GFP_KERNEL);
+	if (!pipe)
+		return NULL;
+	pipe->mn = mn;
+	INIT_LIST_HEAD(&pipe->node);
+	INIT_LIST_HEAD(&pipe->all_node);
+	refcount_set(&pipe->refs, 1);
+	spin_lock_init(&pipe->lock);
+	pipe->state = MSGPIPE_PIPE_UP;
+	INIT_LIST_HEAD(&pipe->sessions);
+	pipe->inbound = inbound;
+	pipe->peer = *peer;
+	pipe->id = atomic_inc_return(&msgpipe_pipe_ids);
+	INIT_WORK(&pipe->destroy_work, msgpipe_pipe_destroy_work);
+	atomic_inc(&mn->nr_pipes);
+	msgpipe_stat_inc(MSGPIPE_STAT_PIPES);
+	return pipe;
+}
+
+static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
+{
+	struct msgpipe_net *mn = pipe->mn;
+
+	WARN_ON_ONCE(!list_empty(&pipe->sessions));
+	msgpipe_agent_forget(pipe);
+	msgpipe_stat_dec(MSGPIPE_STAT_PIPES);
+	kfree(pipe);
+	if (atomic_dec_and_test(&mn->nr_pipes))
+		wake_up_all(&mn->pipes_wq);
+}
+
+/* Reset the sessions of a failed pipe and take it off the engine's list. */
+static void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
+{
+	struct msgpipe_net *mn = pipe->mn;
+	struct msgpipe_sock *msk;
+	bool listed = false;
+
+	spin_lock(&pipe->lock);
+	if (!pipe->err) {
+		pipe->err = err;
+		pipe->state = MSGPIPE_PIPE_DOWN;
+		list_for_each_entry(msk, &pipe->sessions, pipe_node)
+			msgpipe_session_reset(msk, err);
+	}
+	spin_unlock(&pipe->lock);
+
+	mutex_lock(&mn->lock);
+	if (!list_empty(&pipe->node)) {
+		list_del_init(&pipe->node);
+		listed = true;
+	}
+	mutex_unlock(&mn->lock);
+	if (listed)
+		msgpipe_pipe_put(pipe);
+}
+
+/**
+ * msgpipe_pipe_detach() - destroy the agent half of a pipe
+ * @pipe:     the pipe; the caller holds a reference
+ * @graceful: let the agent send what was posted first
+ *
+ * Sessions still on the pipe are reset with ENETDOWN. Must not be called
+ * from an agent upcall. Safe to call more than once.
+ */
+void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful)
+{
+	struct msgpipe_apipe *ap;
+
+	msgpipe_pipe_fail(pipe, -ENETDOWN);
+	spin_lock(&pipe->lock);
+	ap = pipe->apipe;
+	WRITE_ONCE(pipe->apipe, NULL);
+	spin_unlock(&pipe->lock);
+	if (!ap)
+		return;
+	ap->agent->ops->pipe_destroy(ap, graceful);
+	msgpipe_agent_release(pipe);
+}
+
+static void msgpipe_pipe_destroy_work(struct work_struct *work)
+{
+	struct msgpipe_pipe *pipe = container_of(work, struct msgpipe_pipe,
+						 destroy_work);
+
+	msgpipe_pipe_detach(pipe, true);
+	msgpipe_pipe_free(pipe);
+}
+
+/**
+ * msgpipe_pipe_put() - drop a reference; the last one destroys the pipe
+ * @pipe: the pipe
+ */
+void msgpipe_pipe_put(struct msgpipe_pipe *pipe)
+{
+	if (refcount_dec_and_test(&pipe->refs))
+		queue_work(msgpipe_wq, &pipe->destroy_work);
+}
+
+/* Called with mn->lock held. */
+static int msgpipe_pipe_session_attach(struct msgpipe_pipe *pipe,
+				       struct msgpipe_sock *msk)
+{
+	int err = 0;
+
+	spin_lock(&pipe->lock);
+	if (pipe->state != MSGPIPE_PIPE_UP) {
+		err = pipe->err ?: -ENOTCONN;
+	} else {
+		refcount_inc(&pipe->refs);
+		list_add_tail(&msk->pipe_node, &pipe->sessions);
+		pipe->nr_sessions++;
+		msk->pipe = pipe;
+	}
+	spin_unlock(&pipe->lock);
+	return err;
+}
+
+/**
+ * msgpipe_pipe_session_add() - bind a session to a pipe
+ * @pipe: the pipe a SYNC arrived on
+ * @msk:  the new destination-side session
+ *
+ * Return: 0 or the error the pipe failed with.
+ */
+int msgpipe_pipe_session_add(struct msgpipe_pipe *pipe,
+			     struct msgpipe_sock *msk)
+{
+	int err;
+
+	mutex_lock(&pipe->mn->lock);
+	err = msgpipe_pipe_session_attach(pipe, msk);
+	mutex_unlock(&pipe->mn->lock);
+	return err;
+}
+
+/**
+ * msgpipe_pipe_session_del() - unbind a session from its pipe
+ * @msk: the session
+ *
+ * An outbound pipe left without sessions is closed gracefully.
+ */
+void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
+{
+	struct msgpipe_pipe *pipe = msk->pipe;
+	struct msgpipe_net *mn;
+	bool unlist = false;
+
+	if (!pipe)
+		return;
+	mn = pipe->mn;
+	mutex_lock(&mn->lock);
+	spin_lock(&pipe->lock);
+	list_del_init(&msk->pipe_node);
+	pipe->nr_sessions--;
+	if (!pipe->nr_sessions && !pipe->inbound && !list_empty(&pipe->node)) {
+		list_del_init(&pipe->node);
+		unlist = true;
+	}
+	spin_unlock(&pipe->lock);
+	mutex_unlock(&mn->lock);
+	msk->pipe = NULL;
+	if (unlist)
+		msgpipe_pipe_put(pipe);
+	msgpipe_pipe_put(pipe);
+}
+
+static bool msgpipe_addr_equal(const struct sockaddr_storage *a,
+			       const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       x->sin_port == y->sin_port;
+	}
+	{
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return ipv6_addr_equal(&x->sin6_addr, &y->sin6_addr) &&
+		       x->sin6_port == y->sin6_port &&
+		       x->sin6_scope_id == y->sin6_scope_id;
+	}
+}
+
+/* Called with mn->lock held. */
+static struct msgpipe_pipe *msgpipe_pipe_find(struct msgpipe_net *mn,
+					      const struct sockaddr_storage *peer)
+{
+	struct msgpipe_pipe *pipe;
+
+	list_for_each_entry(pipe, &mn->pipes, node)
+		if (!pipe->inbound && pipe->state == MSGPIPE_PIPE_UP &&
+		    msgpipe_addr_equal(&pipe->peer, peer))
+			return pipe;
+	return NULL;
+}
+
+static int msgpipe_addr_to_tcp(const struct sockaddr_msgpipe *a, u16 port,
+			       struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->smp_af == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->smp_addr, 4);
+		return sizeof(*sin);
+	}
+	if (a->smp_af == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (void *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->smp_addr, 16);
+		sin6->sin6_scope_id = a->smp_scope_id;
+		return sizeof(*sin6);
+	}
+	return -EAFNOSUPPORT;
+}
+
+/* Give a new pipe its agent half and its connection; consumes @tcp. */
+static int msgpipe_pipe_start(struct msgpipe_pipe *pipe, struct socket *tcp)
+{
+	int err;
+
+	tcp_sock_set_nodelay(tcp->sk);
+	err = msgpipe_agent_attach(pipe);
+	if (err) {
+		sock_release(tcp);
+		return err;
+	}
+	/* From here the agent owns the socket, even on error. */
+	return pipe->agent->ops->conn_attach(pipe->apipe, tcp);
+}
+
+/* Put a started pipe on the engine's list, or tear it down on failure. */
+static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe, int err)
+{
+	struct msgpipe_net *mn = pipe->mn;
+
+	if (!err) {
+		mutex_lock(&mn->lock);
+		if (mn->exiting)
+			err = -ENETDOWN;
+		else
+			list_add_tail(&pipe->node, &mn->pipes);
+		mutex_unlock(&mn->lock);
+	}
+	if (err) {
+		msgpipe_pipe_detach(pipe, false);
+		msgpipe_pipe_put(pipe);
+	}
+	return err;
+}
+
+/**
+ * msgpipe_pipe_connect() - bind a session to the pipe to @addr's host
+ * @mn:   engine
+ * @addr: the destination (validated by the caller)
+ * @msk:  the session
+ *
+ * Reuses a live outbound pipe to the same host or opens a new one, which
+ * means a blocking TCP connect to the peer's engine listener.
+ *
+ * Return: 0 with @msk->pipe set, or -errno (ECONNREFUSED when the peer has
+ * no msgpipe listener, ENETDOWN without an agent).
+ */
+int msgpipe_pipe_connect(struct msgpipe_net *mn,
+			 const struct sockaddr_msgpipe *addr,
+			 struct msgpipe_sock *msk)
+{
+	struct sockaddr_storage peer;
+	struct msgpipe_pipe *pipe;
+	struct socket *tcp;
+	int len, err;
+
+	len = msgpipe_addr_to_tcp(addr, mn->tcp_port, &peer);
+	if (len < 0)
+		return len;
+
+	mutex_lock(&mn->lock);
+	pipe = msgpipe_pipe_find(mn, &peer);
+	err = pipe ? msgpipe_pipe_session_attach(pipe, msk) : -ENOENT;
+	mutex_unlock(&mn->lock);
+	if (err != -ENOENT)
+		return err;
+
+	err = sock_create_kern(mn->net, peer.ss_family, SOCK_STREAM,
+			       IPPROTO_TCP, &tcp);
+	if (err)
+		return err;
+	tcp->sk->sk_sndtimeo = 10 * HZ;
+	err = kernel_connect(tcp, (struct sockaddr *)&peer, len, 0);
+	if (err) {
+		sock_release(tcp);
+		return err == -EINPROGRESS ? -ETIMEDOUT : err;
+	}
+	pipe = msgpipe_pipe_alloc(mn, &peer, false);
+	if (!pipe) {
+		sock_release(tcp);
+		return -ENOMEM;
+	}
+	err = msgpipe_pipe_publish(pipe, msgpipe_pipe_start(pipe, tcp));
+	if (err)
+		return err;
+
+	mutex_lock(&mn->lock);
+	err = msgpipe_pipe_session_attach(pipe, msk);
+	mutex_unlock(&mn->lock);
+	return err;
+}
+
+/**
+ * msgpipe_pipe_accept() - make an inbound pipe of an accepted connection
+ * @mn:  engine
+ * @tcp: the accepted TCP socket; consumed
+ *
+ * Return: 0 or -errno.
+ */
+int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp)
+{
+	struct sockaddr_storage peer;
+	struct msgpipe_pipe *pipe;
+	int err;
+
+	err = kernel_getpeername(tcp, (struct sockaddr *)&peer);
+	if (err < 0) {
+		sock_release(tcp);
+		return err;
+	}
+	pipe = msgpipe_pipe_alloc(mn, &peer, true);
+	if (!pipe) {
+		sock_release(tcp);
+		return -ENOMEM;
+	}
+	return msgpipe_pipe_publish(pipe, msgpipe_pipe_start(pipe, tcp));
+}
+
+/**
+ * msgpipe_pipe_post() - hand a frame to the agent
+ * @pipe: the pipe
+ * @tx:   the frame
+ *
+ * Return: 0, after which exactly one completion follows, or -errno when
+ * the pipe is down (the caller still owns @tx).
+ */
+int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx)
+{
+	struct msgpipe_apipe *ap;
+	int err;
+
+	spin_lock(&pipe->lock);
+	ap = pipe->apipe;
+	if (pipe->state != MSGPIPE_PIPE_UP || !ap) {
+		err = pipe->err ?: -ENOTCONN;
+	} else {
+		err = ap->agent->ops->post(ap, tx);
+		if (!err)
+			ap->agent->ops->doorbell(ap);
+	}
+	spin_unlock(&pipe->lock);
+	return err;
+}
+
+/**
+ * msgpipe_pipe_rx_resume() - let the agent deliver frames again
+ * @pipe: the pipe
+ */
+void msgpipe_pipe_rx_resume(struct msgpipe_pipe *pipe)
+{
+	struct msgpipe_apipe *ap;
+
+	spin_lock(&pipe->lock);
+	ap = pipe->apipe;
+	if (ap)
+		ap->agent->ops->rx_resume(ap);
+	spin_unlock(&pipe->lock);
+}
+
+/**
+ * msgpipe_pipes_shutdown() - destroy every pipe of a namespace going away
+ * @mn: engine
+ *
+ * Sleeps until all of them are freed.
+ */
+void msgpipe_pipes_shutdown(struct msgpipe_net *mn)
+{
+	struct msgpipe_pipe *pipe;
+
+	mutex_lock(&mn->lock);
+	mn->exiting = true;
+	while ((pipe = list_first_entry_or_null(&mn->pipes,
+						struct msgpipe_pipe, node))) {
+		refcount_inc(&pipe->refs);
+		mutex_unlock(&mn->lock);
+		msgpipe_pipe_detach(pipe, false);
+		msgpipe_pipe_put(pipe);
+		mutex_lock(&mn->lock);
+	}
+	mutex_unlock(&mn->lock);
+	wait_event(mn->pipes_wq, !atomic_read(&mn->nr_pipes));
+}
+
+/**
+ * msgpipe_agent_pipe_down() - the agent reports that a pipe failed
+ * @pipe: the host pipe
+ * @err:  why (-ECONNRESET for a closed or broken connection, -EPROTO for
+ *        a protocol violation)
+ *
+ * Every session on the pipe is reset. Callable from agent threads.
+ */
+void msgpipe_agent_pipe_down(struct msgpipe_pipe *pipe, int err)
+{
+	msgpipe_pipe_fail(pipe, err ?: -ECONNRESET);
+}
+EXPORT_SYMBOL_GPL(msgpipe_agent_pipe_down);
+
+/**
+ * msgpipe_agent_rx() - the agent hands up one received frame
+ * @pipe: the host pipe it arrived on
+ * @f:    the decoded, validated header
+ * @buf:  the payload (@f->chunk_len bytes) or NULL; always consumed
+ *
+ * Process context.
+ *
+ * Return: 0; -ENOBUFS when the frame was taken but the agent must pause
+ * receiving until msgpipe_agent_ops.rx_resume(); another -errno for a
+ * protocol violation, after which the agent resets the connection.
+ */
+int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
+		     struct msgpipe_rxbuf *buf)
+{
+	int err;
+
+	if (buf && buf->len != f->chunk_len) {
+		msgpipe_rxbuf_free(buf);
+		err = -EINVAL;
+	} else {
+		err = msgpipe_session_rx(pipe, f, buf);
+	}
+	if (err && err != -ENOBUFS) {
+		msgpipe_stat_inc(MSGPIPE_STAT_PROTO_ERRORS);
+		net_warn_ratelimited("msgpipe: pipe %u: bad %s frame (%d), resetting\n",
+				     pipe->id, msgpipe_wire_type_name(f->type),
+				     err);
+	}
+	return err;
+}
+EXPORT_SYMBOL_GPL(msgpipe_agent_rx);
+
+/**
+ * msgpipe_agent_complete() - the agent reports completions, in a batch
+ * @pipe: the host pipe
+ * @cqe:  the completions
+ * @n:    how many
+ *
+ * Process context.
+ */
+void msgpipe_agent_complete(struct msgpipe_pipe *pipe,
+			    struct msgpipe_cqe *cqe, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		switch (cqe[i].type) {
+		case MSGPIPE_CQE_TX_DONE:
+			cqe[i].tx->status = cqe[i].status;
+			msgpipe_session_tx_done(cqe[i].tx);
+			break;
+		case MSGPIPE_CQE_ERROR:
+			msgpipe_pipe_fail(pipe, cqe[i].status);
+			break;
+		default:
+			WARN_ON_ONCE(1);
+			break;
+		}
+	}
+}
+EXPORT_SYMBOL_GPL(msgpipe_agent_complete);
+
+/**
+ * msgpipe_rxbuf_alloc() - buffer for the payload of a received frame
+ * @len: payload bytes, at most MSGPIPE_CHUNK_MAX
+ *
+ * Return: the buffer with @len set, or NULL.
+ */
+struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len)
+{
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct msgpipe_rxbuf *buf;
+
+	if (!len || len > MSGPIPE_CHUNK_MAX)
+		return NULL;
+	buf = kmalloc(struct_size(buf, pages, n), GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	buf->len = len;
+	for (i = 0; i < n; i++) {
+		buf->pages[i] = alloc_page(GFP_KERNEL);
+		if (!buf->pages[i])
+			break;
+	}
+	buf->nr_pages = i;
+	msgpipe_stat_inc(MSGPIPE_STAT_RX_BUFS);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_PAGES, i);
+	if (i < n) {
+		msgpipe_rxbuf_free(buf);
+		return NULL;
+	}
+	return buf;
+}
+EXPORT_SYMBOL_GPL(msgpipe_rxbuf_alloc);
+
+/**
+ * msgpipe_rxbuf_free() - free a receive buffer
+ * @buf: the buffer, or NULL
+ */
+void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf)
+{
+	unsigned int i;
+
+	if (!buf)
+		return;
+	for (i = 0; i < buf->nr_pages; i++)
+		__free_page(buf->pages[i]);
+	msgpipe_stat_dec(MSGPIPE_STAT_RX_BUFS);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_PAGES, -(s64)buf->nr_pages);
+	kfree(buf);
+}
+EXPORT_SYMBOL_GPL(msgpipe_rxbuf_free);

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host's object counters and their debugfs file.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include "stats.h"
+
+atomic64_t msgpipe_stats[MSGPIPE_STAT_NR];
+
+static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
+	[MSGPIPE_STAT_SOCKS] = "socks",
+	[MSGPIPE_STAT_SESSIONS] = "sessions",
+	[MSGPIPE_STAT_PIPES] = "pipes",
+	[MSGPIPE_STAT_LISTENERS] = "listeners",
+	[MSGPIPE_STAT_TX_BUFS] = "tx_bufs",
+	[MSGPIPE_STAT_TX_PAGES] = "tx_pages",
+	[MSGPIPE_STAT_TX_QUEUED] = "tx_queued_bytes",
+	[MSGPIPE_STAT_RX_BUFS] = "rx_bufs",
+	[MSGPIPE_STAT_RX_PAGES] = "rx_pages",
+	[MSGPIPE_STAT_RX_QUEUED] = "rx_queued_bytes",
+	[MSGPIPE_STAT_TX_MSGS] = "tx_msgs",
+	[MSGPIPE_STAT_TX_BYTES] = "tx_bytes",
+	[MSGPIPE_STAT_RX_MSGS] = "rx_msgs",
+	[MSGPIPE_STAT_RX_BYTES] = "rx_bytes",
+	[MSGPIPE_STAT_RX_UNKNOWN] = "rx_unknown_session",
+	[MSGPIPE_STAT_PROTO_ERRORS] = "proto_errors",
+	[MSGPIPE_STAT_REFUSED] = "refused",
+};
+
+static struct dentry *msgpipe_debugfs;
+
+static int msgpipe_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < MSGPIPE_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", msgpipe_stat_names[i],
+			   (long long)atomic64_read(&msgpipe_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(msgpipe_stats);
+
+/**
+ * msgpipe_stats_init() - publish the counters in debugfs
+ *
+ * Debugfs may be absent or locked down; the module works without it.
+ *
+ * Return: 0.
+ */
+int msgpipe_stats_init(void)
+{
+	msgpipe_debugfs = debugfs_create_dir("msgpipe", NULL);
+	debugfs_create_file("stats", 0444, msgpipe_debugfs, NULL,
+			    &msgpipe_stats_fops);
+	return 0;
+}
+
+/**
+ * msgpipe_stats_exit() - remove the debugfs files
+ */
+void msgpipe_stats_exit(void)
+{
+	debugfs_remove_recursive(msgpipe_debugfs);
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of wire.c, the frame header encoder and validating decoder.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include "kcompat.h"
+#include <msgpipe/wire.h>
+#include "kselftest_harness.h"
+
+static struct msgpipe_frame data_frame(void)
+{
+	struct msgpipe_frame f = {
+		.type = MSGPIPE_T_DATA, .dst_sid = 7, .src_sid = 9,
+		.msg_seq = 3, .offset = 65536, .total_len = 1 << 20,
+		.chunk_len = 65536, .window = 4 << 20,
+	};
+	return f;
+}
+
+static void reseal(struct msgpipe_wire_hdr *h)
+{
+	h->hdr_crc = 0;
+	h->hdr_crc = htobe32(crc32c(~0U, h, sizeof(*h)));
+}
+
+TEST(msgpipe_wire_crc__check_value)
+{
+	/* CRC-32C of "123456789" is 0xe3069283 (with final inversion). */
+	EXPECT_EQ(0xe3069283U, ~msgpipe_wire_crc(~0U, "123456789", 9));
+}
+
+TEST(msgpipe_wire_encode__roundtrip)
+{
+	struct msgpipe_frame f = data_frame(), g;
+	struct msgpipe_wire_hdr h;
+
+	ASSERT_EQ(64, sizeof(h));
+	msgpipe_wire_encode(&f, &h);
+	ASSERT_EQ(0, msgpipe_wire_decode(&h, sizeof(h), &g));
+	EXPECT_EQ(f.type, g.type);
+	EXPECT_EQ(f.dst_sid, g.dst_sid);
+	EXPECT_EQ(f.src_sid, g.src_sid);
+	EXPECT_EQ(f.msg_seq, g.msg_seq);
+	EXPECT_EQ(f.offset, g.offset);
+	EXPECT_EQ(f.total_len, g.total_len);
+	EXPECT_EQ(f.chunk_len, g.chunk_len);
+	EXPECT_EQ(f.window, g.window);
+}
+
+TEST(msgpipe_wire_encode__big_endian_layout)
+{
+	struct msgpipe_frame f = data_frame();
+	unsigned char b[64];
+
+	msgpipe_wire_encode(&f, (void *)b);
+	EXPECT_EQ(0, memcmp(b, "MPIP", 4));
+	EXPECT_EQ(1, b[4]);
+	EXPECT_EQ(MSGPIPE_T_DATA, b[5]);
+	EXPECT_EQ(64, b[9]);
+	EXPECT_EQ(7, b[15]);
+}
+
+TEST(msgpipe_wire_decode__short_buffer)
+{
+	struct msgpipe_frame f = data_frame(), g;
+	struct msgpipe_wire_hdr h;
+
+	msgpipe_wire_encode(&f, &h);
+	EXPECT_EQ(-EINVAL, msgpipe_wire_decode(&h, 63, &g));
+	EXPECT_EQ(-EINVAL, msgpipe_wire_decode(&h, 0, &g));
+}
+
+TEST(msgpipe_wire_decode__bad_magic_and_crc)
+{
+	struct msgpipe_frame f = data_frame(), g;
+	struct msgpipe_wire_hdr h;
+
+	msgpipe_wire_encode(&f, &h);
+	h.magic ^= 1;
+	EXPECT_EQ(-EBADMSG, msgpipe_wire_decode(&h, sizeof(h), &g));
+	msgpipe_wire_encode(&f, &h);
+	h.msg_seq ^= htobe64(1);
+	EXPECT_EQ(-EBADMSG, msgpipe_wire_decode(&h, sizeof(h), &g));
+}
+
+TEST(msgpipe_wire_decode__other_version_refused)
+{
+	struct msgpipe_frame f = data_frame(), g;
+	struct msgpipe_wire_hdr h;
+
+	msgpipe_wire_encode(&f, &h);
+	h.version = 2;
+	reseal(&h);
+	EXPECT_EQ(-EPROTONOSUPPORT, msgpipe_wire_decode(&h, sizeof(h), &g));
+	msgpipe_wire_encode(&f, &h);
+	h.hdr_len = htobe16(72);
+	reseal(&h);
+	EXPECT_EQ(-EPROTONOSUPPORT, msgpipe_wire_decode(&h, sizeof(h), &g));
+}
+
+/* Re-encode @f and expect the decoder to refuse it with @err. */
+static int decode_of(struct msgpipe_frame f)
+{
+	struct msgpipe_wire_hdr h;
+	struct msgpipe_frame g;
+
+	msgpipe_wire_encode(&f, &h);
+	return msgpipe_wire_decode(&h, sizeof(h), &g);
+}
+
+TEST(msgpipe_wire_decode__data_bounds)
+{
+	struct msgpipe_frame f = data_frame();
+
+	EXPECT_EQ(0, decode_of(f));
+	f.offset = f.total_len - f.chunk_len + 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.offset = ~0ULL - 10;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.chunk_len = MSGPIPE_CHUNK_MAX + 1;
+	f.total_len = 1ULL << 30;
+	EXPECT_EQ(-EMSGSIZE, decode_of(f));
+	f = data_frame();
+	f.total_len = (1ULL << 30) + 1;
+	EXPECT_EQ(-EMSGSIZE, decode_of(f));
+	f = data_frame();
+	f.chunk_len = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.msg_seq = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.dst_sid = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_decode__types_and_flags)
+{
+	struct msgpipe_frame f = { .dst_sid = 1, .src_sid = 2 };
+
+	f.type = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.type = MSGPIPE_T_MAX;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.type = MSGPIPE_T_FIN;
+	EXPECT_EQ(0, decode_of(f));
+	f.flags = MSGPIPE_F_ABORT;
+	EXPECT_EQ(0, decode_of(f));
+	f.flags = 0x8000;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.type = MSGPIPE_T_ACCEPT;
+	f.flags = MSGPIPE_F_ABORT;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.flags = 0;
+	f.chunk_len = 5;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.chunk_len = 0;
+	f.port = 80;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_decode__sync_rules)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_SYNC, .src_sid = 4,
+				   .port = 5000 };
+
+	EXPECT_EQ(0, decode_of(f));
+	f.port = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.port = 5000;
+	f.dst_sid = 3;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.dst_sid = 0;
+	f.src_sid = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_decode__data_crc_flag)
+{
+	struct msgpipe_frame f = data_frame();
+
+	f.data_crc = 1234;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.flags = MSGPIPE_F_DATA_CRC;
+	EXPECT_EQ(0, decode_of(f));
+	f.type = MSGPIPE_T_FIN;
+	f.chunk_len = 0;
+	f.total_len = 0;
+	f.offset = 0;
+	f.msg_seq = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_type_name__range)
+{
+	EXPECT_STREQ("SYNC", msgpipe_wire_type_name(MSGPIPE_T_SYNC));
+	EXPECT_STREQ("PONG", msgpipe_wire_type_name(MSGPIPE_T_PONG));
+	EXPECT_STREQ("?", msgpipe_wire_type_name(0));
+	EXPECT_STREQ("?", msgpipe_wire_type_name(255));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frame header encoding, decoding and validation. Portable: the same file is
+ * built into msgpipe.ko and into the user-space unit tests and fuzzers, so it
+ * includes only what test/kcompat.h can stand in for.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#ifdef __KERNEL__
+#include <linux/crc32c.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/string.h>
+#include <linux/kernel.h>
+#else
+#include "test/kcompat.h"
+#endif
+#include <msgpipe/wire.h>
+#include <uapi/linux/msgpipe.h>
+
+static const char * const msgpipe_type_names[MSGPIPE_T_MAX] = {
+	[MSGPIPE_T_SYNC] = "SYNC",
+	[MSGPIPE_T_SYNC_ACK] = "SYNC_ACK",
+	[MSGPIPE_T_ACCEPT] = "ACCEPT",
+	[MSGPIPE_T_REFUSE] = "REFUSE",
+	[MSGPIPE_T_DATA] = "DATA",
+	[MSGPIPE_T_ACK] = "ACK",
+	[MSGPIPE_T_NACK] = "NACK",
+	[MSGPIPE_T_FIN] = "FIN",
+	[MSGPIPE_T_FIN_ACK] = "FIN_ACK",
+	[MSGPIPE_T_BATCH] = "BATCH",
+	[MSGPIPE_T_BATCH_ACK] = "BATCH_ACK",
+	[MSGPIPE_T_WINDOW] = "WINDOW",
+	[MSGPIPE_T_THROTTLE] = "THROTTLE",
+	[MSGPIPE_T_PING] = "PING",
+	[MSGPIPE_T_PONG] = "PONG",
+};
+
+/**
+ * msgpipe_wire_type_name() - printable name of a frame type
+ * @type: enum msgpipe_frame_type value, possibly out of range
+ *
+ * Return: the name, or "?" for an unknown type.
+ */
+const char *msgpipe_wire_type_name(unsigned int type)
+{
+	if (type == 0 || type >= MSGPIPE_T_MAX)
+		return "?";
+	return msgpipe_type_names[type];
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_type_name);
+
+/**
+ * msgpipe_wire_crc() - CRC32C as used by the wire format
+ * @crc: previous value (~0 to start)
+ * @buf: bytes
+ * @len: number of bytes
+ *
+ * Return: the updated CRC.
+ */
+u32 msgpipe_wire_crc(u32 crc, const void *buf, unsigned int len)
+{
+	return crc32c(crc, buf, len);
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_crc);
+
+/**
+ * msgpipe_wire_encode() - write a frame header in wire order
+ * @f: the frame, host byte order
+ * @h: where to write the 64 header bytes
+ *
+ * The caller has built @f from its own state; nothing is validated here.
+ */
+void msgpipe_wire_encode(const struct msgpipe_frame *f,
+			 struct msgpipe_wire_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = cpu_to_be32(MSGPIPE_WIRE_MAGIC);
+	h->version = MSGPIPE_WIRE_VERSION;
+	h->type = f->type;
+	h->flags = cpu_to_be16(f->flags);
+	h->hdr_len = cpu_to_be16(MSGPIPE_HDR_LEN);
+	h->port = cpu_to_be16(f->port);
+	h->dst_sid = cpu_to_be32(f->dst_sid);
+	h->src_sid = cpu_to_be32(f->src_sid);
+	h->msg_seq = cpu_to_be64(f->msg_seq);
+	h->offset = cpu_to_be64(f->offset);
+	h->total_len = cpu_to_be64(f->total_len);
+	h->chunk_len = cpu_to_be32(f->chunk_len);
+	h->window = cpu_to_be32(f->window);
+	h->data_crc = cpu_to_be32(f->data_crc);
+	h->hdr_crc = cpu_to_be32(msgpipe_wire_crc(~0U, h, sizeof(*h)));
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_encode);
+
+static int msgpipe_wire_check(const struct msgpipe_frame *f)
+{
+	if (f->type == 0 || f->type >= MSGPIPE_T_MAX)
+		return -EPROTO;
+	if (f->flags & ~MSGPIPE_F_ALL)
+		return -EPROTO;
+	if (f->chunk_len > MSGPIPE_CHUNK_MAX)
+		return -EMSGSIZE;
+	if ((f->flags & MSGPIPE_F_ABORT) && f->type != MSGPIPE_T_FIN)
+		return -EPROTO;
+	if ((f->flags & MSGPIPE_F_DATA_CRC) && f->type != MSGPIPE_T_DATA)
+		return -EPROTO;
+
+	switch (f->type) {
+	case MSGPIPE_T_SYNC:
+		if (!f->port || f->dst_sid || !f->src_sid)
+			return -EPROTO;
+		break;
+	case MSGPIPE_T_DATA:
+		if (!f->dst_sid || !f->src_sid || !f->msg_seq)
+			return -EPROTO;
+		if (!f->total_len || f->total_len > MSGPIPE_MAX_MSG)
+			return -EMSGSIZE;
+		if (!f->chunk_len || f->offset >= f->total_len ||
+		    f->chunk_len > f->total_len - f->offset)
+			return -EPROTO;
+		return 0;
+	case MSGPIPE_T_REFUSE:
+		/* Refusing a SYNC: the refuser may have no session. */
+		if (!f->dst_sid)
+			return -EPROTO;
+		break;
+	default:
+		if (!f->dst_sid || !f->src_sid)
+			return -EPROTO;
+		break;
+	}
+	/* Only DATA carries a payload or message coordinates. */
+	if (f->chunk_len || f->total_len || f->offset)
+		return -EPROTO;
+	if (f->type != MSGPIPE_T_SYNC && f->port)
+		return -EPROTO;
+	return 0;
+}
+
+/**
+ * msgpipe_wire_decode() - parse and validate one frame header
+ * @buf: the received header bytes
+ * @len: how many bytes @buf holds
+ * @f:   decoded frame, host byte order
+ *
+ * Every field is checked; a frame that fails is a protocol violation and
+ * the caller resets the connection it came on.
+ *
+ * Return: 0; -EINVAL if @len is short; -EBADMSG for a bad magic or header
+ * checksum; -EPROTONOSUPPORT for another version or header length; -EPROTO
+ * or -EMSGSIZE for fields that contradict each other or the limits.
+ */
+int msgpipe_wire_decode(const void *buf, unsigned int len,
+			struct msgpipe_frame *f)
+{
+	struct msgpipe_wire_hdr h;
+	u32 crc;
+
+	if (len < MSGPIPE_HDR_LEN)
+		return -EINVAL;
+	memcpy(&h, buf, sizeof(h));
+	if (be32_to_cpu(h.magic) != MSGPIPE_WIRE_MAGIC)
+		return -EBADMSG;
+	if (h.version != MSGPIPE_WIRE_VERSION ||
+	    be16_to_cpu(h.hdr_len) != MSGPIPE_HDR_LEN)
+		return -EPROTONOSUPPORT;
+	crc = be32_to_cpu(h.hdr_crc);
+	h.hdr_crc = 0;
+	if (msgpipe_wire_crc(~0U, &h, sizeof(h)) != crc)
+		return -EBADMSG;
+
+	f->type = h.type;
+	f->flags = be16_to_cpu(h.flags);
+	f->port = be16_to_cpu(h.port);
+	f->dst_sid = be32_to_cpu(h.dst_sid);
+	f->src_sid = be32_to_cpu(h.src_sid);
+	f->msg_seq = be64_to_cpu(h.msg_seq);
+	f->offset = be64_to_cpu(h.offset);
+	f->total_len = be64_to_cpu(h.total_len);
+	f->chunk_len = be32_to_cpu(h.chunk_len);
+	f->window = be32_to_cpu(h.window);
+	f->data_crc = be32_to_cpu(h.data_crc);
+	if (!(f->flags & MSGPIPE_F_DATA_CRC) && f->data_crc)
+		return -EPROTO;
+	return msgpipe_wire_check(f);
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_decode);

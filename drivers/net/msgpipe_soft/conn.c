@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One connection of the soft agent: a transmit thread that frames posted
+ * descriptor chains onto a kernel TCP socket and a receive thread that
+ * parses, validates and hands up the frames coming back.
+ *
+ * Both threads live from conn_attach() until the pipe is destroyed; they
+ * never exit by themselves, so kthread_stop() is always valid. A broken
+ * connection is shut down once (msa_conn_fail()), reported to the host, and
+ * from then on the transmit thread completes whatever it is given with an
+ * error. Payload is reached only through the pages of the descriptors.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include "msa.h"
+
+#define MSA_BVEC_MAX	(MSGPIPE_CHUNK_MAX / PAGE_SIZE + 2)
+
+/**
+ * msa_conn_fail() - a connection broke; shut it and tell the host once
+ * @conn: the connection
+ * @err:  why
+ */
+void msa_conn_fail(struct msa_conn *conn, int err)
+{
+	if (atomic_xchg(&conn->failed, 1))
+		return;
+	msa_stat_add(MSA_STAT_CONN_FAILURES, 1);
+	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	msgpipe_agent_pipe_down(conn->mp->ap.host, err);
+}
+
+struct msa_walk {
+	struct bio_vec	*bvec;
+	unsigned int	n;
+	u32		crc;
+};
+
+static int msa_walk_bvec(void *ctx, struct page *page, unsigned int off,
+			 unsigned int len)
+{
+	struct msa_walk *w = ctx;
+
+	if (w->n >= MSA_BVEC_MAX)
+		return -E2BIG;
+	bvec_set_page(&w->bvec[w->n++], page, len, off);
+	return 0;
+}
+
+static int msa_walk_crc(void *ctx, struct page *page, unsigned int off,
+			unsigned int len)
+{
+	struct msa_walk *w = ctx;
+	void *p = kmap_local_page(page);
+
+	w->crc = msgpipe_wire_crc(w->crc, p + off, len);
+	kunmap_local(p);
+	return 0;
+}
+
+static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx)
+{
+	struct msa_walk w = { .bvec = conn->bvec, .n = 1, .crc = ~0U };
+	struct msgpipe_frame f = tx->frame;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	size_t len = MSGPIPE_HDR_LEN + f.chunk_len;
+	int err;
+
+	if (f.chunk_len) {
+		err = msgpipe_chain_walk(tx->chain, 0, f.chunk_len,
+					 msa_walk_bvec, &w);
+		if (err)
+			return err;
+		if (READ_ONCE(msa_data_crc)) {
+			msgpipe_chain_walk(tx->chain, 0, f.chunk_len,
+					   msa_walk_crc, &w);
+			f.flags |= MSGPIPE_F_DATA_CRC;
+			f.data_crc = w.crc;
+		}
+	}
+	msgpipe_wire_encode(&f, conn->hdr);
+	bvec_set_virt(&conn->bvec[0], conn->hdr, MSGPIPE_HDR_LEN);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, conn->bvec, w.n, len);
+	while (msg_data_left(&msg)) {
+		int ret = sock_sendmsg(conn->sock, &msg);
+
+		if (ret <= 0)
+			return ret ?: -EPIPE;
+	}
+	msa_stat_add(MSA_STAT_TX_FRAMES, 1);
+	msa_stat_add(MSA_STAT_TX_BYTES, f.chunk_len);
+	return 0;
+}
+
+static int msa_tx_thread(void *arg)
+{
+	struct msa_conn *conn = arg;
+	struct msa_pipe *mp = conn->mp;
+	struct msgpipe_cqe cqe[MSA_TX_BATCH];
+
+	while (!kthread_should_stop()) {
+		struct msgpipe_tx *tx, *tmp;
+		unsigned int n = 0;
+		LIST_HEAD(batch);
+
+		wait_event_interruptible(mp->tx_wq, !list_empty_careful(&mp->txq) ||
+					 kthread_should_stop());
+		spin_lock(&mp->lock);
+		while (n < MSA_TX_BATCH && !list_empty(&mp->txq)) {
+			list_move_tail(mp->txq.next, &batch);
+			n++;
+		}
+		mp->tx_busy = n;
+		spin_unlock(&mp->lock);
+
+		n = 0;
+		list_for_each_entry_safe(tx, tmp, &batch, node) {
+			int err = -ECONNABORTED;
+
+			list_del_init(&tx->node);
+			if (!atomic_read(&conn->failed)) {
+				err = msa_tx_frame(conn, tx);
+				if (err)
+					msa_conn_fail(conn, err);
+			}
+			cqe[n++] = (struct msgpipe_cqe) {
+				.type = MSGPIPE_CQE_TX_DONE,
+				.status = err,
+				.tx = tx,
+			};
+		}
+		if (n) {
+			msgpipe_agent_complete(mp->ap.host, cqe, n);
+			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)n);
+		}
+		spin_lock(&mp->lock);
+		mp->tx_busy = false;
+		if (list_empty(&mp->txq))
+			wake_up_all(&mp->idle_wq);
+		spin_unlock(&mp->lock);
+	}
+	return 0;
+}
+
+static int msa_recv(struct msa_conn *conn, struct bio_vec *bv,
+		    unsigned int n, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_DEST, bv, n, len);
+	while (msg_data_left(&msg)) {
+		int ret = sock_recvmsg(conn->sock, &msg, MSG_WAITALL);
+
+		if (ret <= 0)
+			return ret ?: -ECONNRESET;
+	}
+	return 0;
+}
+
+static int msa_rx_payload(struct msa_conn *conn, const struct msgpipe_frame *f,
+			  struct msgpipe_rxbuf **bufp)
+{
+	struct bio_vec *bv = conn->rx_bvec;
+	struct msgpipe_rxbuf *buf;
+	u32 left = f->chunk_len, crc = ~0U;
+	unsigned int i;
+	int err;
+
+	buf = msgpipe_rxbuf_alloc(f->chunk_len);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < buf->nr_pages; i++) {
+		u32 n = min_t(u32, left, PAGE_SIZE);
+
+		bvec_set_page(&bv[i], buf->pages[i], n, 0);
+		left -= n;
+	}
+	err = msa_recv(conn, bv, buf->nr_pages, f->chunk_len);
+	if (!err && (f->flags & MSGPIPE_F_DATA_CRC)) {
+		for (i = 0; i < buf->nr_pages; i++) {
+			void *p = kmap_local_page(buf->pages[i]);
+
+			crc = msgpipe_wire_crc(crc, p, bv[i].bv_len);
+			kunmap_local(p);
+		}
+		if (crc != f->data_crc) {
+			msa_stat_add(MSA_STAT_CRC_ERRORS, 1);
+			err = -EBADMSG;
+		}
+	}
+	if (err) {
+		msgpipe_rxbuf_free(buf);
+		return err;
+	}
+	*bufp = buf;
+	return 0;
+}
+
+/* Receive and hand up one frame; returns what the host said or -errno. */
+static int msa_rx_frame(struct msa_conn *conn)
+{
+	struct msgpipe_rxbuf *buf = NULL;
+	struct msgpipe_frame f;
+	struct bio_vec hv;
+	int err;
+
+	bvec_set_virt(&hv, conn->rx_hdr, MSGPIPE_HDR_LEN);
+	err = msa_recv(conn, &hv, 1, MSGPIPE_HDR_LEN);
+	if (err)
+		return err;
+	err = msgpipe_wire_decode(conn->rx_hdr, MSGPIPE_HDR_LEN, &f);
+	if (err) {
+		msa_stat_add(MSA_STAT_PROTO_ERRORS, 1);
+		return err;
+	}
+	if (f.chunk_len) {
+		err = msa_rx_payload(conn, &f, &buf);
+		if (err)
+			return err;
+	}
+	msa_stat_add(MSA_STAT_RX_FRAMES, 1);
+	msa_stat_add(MSA_STAT_RX_BYTES, f.chunk_len);
+	return msgpipe_agent_rx(conn->mp->ap.host, &f, buf);
+}
+
+static int msa_rx_thread(void *arg)
+{
+	struct msa_conn *conn = arg;
+	struct msa_pipe *mp = conn->mp;
+
+	while (!kthread_should_stop()) {
+		int err;
+
+		if (atomic_read(&conn->failed)) {
+			wait_event_interruptible(conn->rx_wq,
+						 kthread_should_stop());
+			continue;
+		}
+		err = msa_rx_frame(conn);
+		if (err == -ENOBUFS) {
+			spin_lock(&mp->lock);
+			conn->rx_paused = !conn->rx_resume;
+			conn->rx_resume = false;
+			spin_unlock(&mp->lock);
+			wait_event_interruptible(conn->rx_wq,
+						 !READ_ONCE(conn->rx_paused) ||
+						 kthread_should_stop());
+		} else if (err) {
+			if (err == -ECONNRESET) {
+				WRITE_ONCE(conn->rx_done, true);
+				wake_up_all(&conn->rx_wq);
+			}
+			msa_conn_fail(conn, err);
+		}
+	}
+	return 0;
+}
+
+/**
+ * msa_conn_resume() - the host takes frames again
+ * @conn: the connection
+ *
+ * Called with the pipe's lock held.
+ */
+void msa_conn_resume(struct msa_conn *conn)
+{
+	if (conn->rx_paused)
+		conn->rx_paused = false;
+	else
+		conn->rx_resume = true;
+	wake_up_all(&conn->rx_wq);
+}
+
+/**
+ * msa_conn_create() - start the threads of a new connection
+ * @mp:   the pipe
+ * @sock: a connected TCP socket; owned by the connection from now on
+ *
+ * Return: the connection, or ERR_PTR (the socket is released).
+ */
+struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
+{
+	struct msa_conn *conn;
+	int err = -ENOMEM;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		goto err_release;
+	conn->mp = mp;
+	conn->sock = sock;
+	init_waitqueue_head(&conn->rx_wq);
+	conn->hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
+	conn->rx_hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
+	conn->bvec = kcalloc(MSA_BVEC_MAX, sizeof(*conn->bvec), GFP_KERNEL);
+	conn->rx_bvec = kcalloc(MSA_BVEC_MAX, sizeof(*conn->bvec), GFP_KERNEL);
+	if (!conn->hdr || !conn->rx_hdr || !conn->bvec || !conn->rx_bvec)
+		goto err_free;
+	conn->tx_thread = kthread_create(msa_tx_thread, conn, "msa_tx/%u",
+					 mp->id);
+	if (IS_ERR(conn->tx_thread)) {
+		err = PTR_ERR(conn->tx_thread);
+		goto err_free;
+	}
+	conn->rx_thread = kthread_create(msa_rx_thread, conn, "msa_rx/%u",
+					 mp->id);
+	if (IS_ERR(conn->rx_thread)) {
+		err = PTR_ERR(conn->rx_thread);
+		goto err_stop_tx;
+	}
+	/* Held so kthread_stop() stays valid whatever the threads do. */
+	get_task_struct(conn->tx_thread);
+	get_task_struct(conn->rx_thread);
+	wake_up_process(conn->tx_thread);
+	wake_up_process(conn->rx_thread);
+	msa_stat_add(MSA_STAT_CONNS, 1);
+	return conn;
+
+err_stop_tx:
+	kthread_stop(conn->tx_thread);
+err_free:
+	kfree(conn->rx_bvec);
+	kfree(conn->bvec);
+	kfree(conn->rx_hdr);
+	kfree(conn->hdr);
+	kfree(conn);
+err_release:
+	sock_release(sock);
+	return ERR_PTR(err);
+}
+
+/**
+ * msa_conn_destroy() - stop a connection's threads and close it
+ * @conn:     the connection
+ * @graceful: close the sending side and wait (bounded) for the peer's end
+ *            of stream first, so queued frames are not cut by a reset
+ */
+void msa_conn_destroy(struct msa_conn *conn, bool graceful)
+{
+	if (graceful && !atomic_read(&conn->failed)) {
+		kernel_sock_shutdown(conn->sock, SHUT_WR);
+		wait_event_timeout(conn->rx_wq, READ_ONCE(conn->rx_done) ||
+				   atomic_read(&conn->failed), 2 * HZ);
+	}
+	atomic_set(&conn->failed, 1);
+	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	kthread_stop(conn->tx_thread);
+	kthread_stop(conn->rx_thread);
+	put_task_struct(conn->tx_thread);
+	put_task_struct(conn->rx_thread);
+	sock_release(conn->sock);
+	kfree(conn->rx_bvec);
+	kfree(conn->bvec);
+	kfree(conn->rx_hdr);
+	kfree(conn->hdr);
+	kfree(conn);
+	msa_stat_add(MSA_STAT_CONNS, -1);
+}

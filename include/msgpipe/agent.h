@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host <-> sending agent contract. msgpipe.ko (the host) builds
+ * descriptor chains over pages it pinned or owns and posts them as frames; an
+ * agent (msgpipe_soft.ko, or a NIC driver offloading the same work) moves
+ * them over the connections of a pipe, hands received frames up, and reports
+ * completions. The agent reaches payload only through the descriptors.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#ifndef _MSGPIPE_AGENT_H
+#define _MSGPIPE_AGENT_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <msgpipe/desc.h>
+#include <msgpipe/wire.h>
+
+struct module;
+struct socket;
+struct msgpipe_pipe;
+struct msgpipe_agent;
+
+/**
+ * struct msgpipe_tx - one frame posted to the agent
+ * @node:   owned by the agent from post() until the completion
+ * @frame:  header fields; the agent encodes them (and may set @frame.flags
+ *          MSGPIPE_F_DATA_CRC with @frame.data_crc)
+ * @chain:  the payload, @frame.chunk_len bytes; NULL for control frames
+ * @cookie: opaque to the agent
+ * @status: set by the agent before the completion: 0 when the transport
+ *          has taken the whole frame and released the pages, else -errno
+ */
+struct msgpipe_tx {
+	struct list_head	node;
+	struct msgpipe_frame	frame;
+	struct msgpipe_desc	*chain;
+	u64			cookie;
+	int			status;
+};
+
+/**
+ * enum msgpipe_cqe_type - completion kinds an agent reports
+ * @MSGPIPE_CQE_TX_DONE:    @tx is finished; its pages are no longer used
+ *                          by the agent or its transport
+ * @MSGPIPE_CQE_ACKED:      the peer acknowledged [@seq_lo, @seq_hi)
+ *                          (reserved for agents that track acks)
+ * @MSGPIPE_CQE_NEED_PAGES: the agent must resend [@seq_lo, @seq_hi) and
+ *                          asks the host for the pages again (reserved)
+ * @MSGPIPE_CQE_ERROR:      the pipe failed with @status
+ */
+enum msgpipe_cqe_type {
+	MSGPIPE_CQE_TX_DONE,
+	MSGPIPE_CQE_ACKED,
+	MSGPIPE_CQE_NEED_PAGES,
+	MSGPIPE_CQE_ERROR,
+};
+
+/**
+ * struct msgpipe_cqe - one completion
+ * @type:   enum msgpipe_cqe_type
+ * @status: 0 or -errno
+ * @tx:     the frame, for MSGPIPE_CQE_TX_DONE
+ * @sid:    session the range belongs to (ACKED, NEED_PAGES)
+ * @seq_lo: first stream sequence number of the range
+ * @seq_hi: one past the last
+ */
+struct msgpipe_cqe {
+	u8			type;
+	int			status;
+	struct msgpipe_tx	*tx;
+	u32			sid;
+	u64			seq_lo;
+	u64			seq_hi;
+};
+
+/**
+ * struct msgpipe_rxbuf - payload of one received frame
+ * @len:      bytes held
+ * @nr_pages: entries in @pages
+ * @pages:    order-0 pages, filled from the start
+ *
+ * Allocated by the agent with msgpipe_rxbuf_alloc(); ownership passes to
+ * the host when msgpipe_agent_rx() accepts the frame.
+ */
+struct msgpipe_rxbuf {
+	u32			len;
+	u32			nr_pages;
+	struct page		*pages[];
+};
+
+/**
+ * struct msgpipe_apipe - the agent's half of a pipe
+ * @agent: the agent that created it
+ * @host:  the host's pipe, passed to every upcall
+ *
+ * Embedded in the agent's own pipe structure.
+ */
+struct msgpipe_apipe {
+	struct msgpipe_agent	*agent;
+	struct msgpipe_pipe	*host;
+};
+
+/**
+ * struct msgpipe_agent_ops - what an agent implements
+ *
+ * All ops are called in process context without host locks held, except
+ * post(), doorbell() and rx_resume(), which may also be called from inside
+ * an upcall (msgpipe_agent_rx(), msgpipe_agent_complete()) and must not
+ * sleep.
+ *
+ * @pipe_create:  set up the agent side of @host; return it or ERR_PTR.
+ * @pipe_destroy: stop all work of @ap: every posted frame completes (with
+ *                -ECONNABORTED if unsent) before this returns, no upcall
+ *                runs after it, connections are closed and @ap is freed.
+ *                With @graceful, frames already posted are sent first.
+ * @conn_attach:  give the pipe a connected kernel TCP socket; the agent
+ *                owns it from then on (releases it even on error).
+ * @post:         queue @tx for transmission; -ENOTCONN if the pipe is down
+ *                (then no completion follows and the host keeps @tx).
+ * @doorbell:     start transmitting what was posted.
+ * @rx_resume:    the host can take frames again after it returned
+ *                -ENOBUFS from msgpipe_agent_rx().
+ */
+struct msgpipe_agent_ops {
+	struct msgpipe_apipe *(*pipe_create)(struct msgpipe_agent *agent,
+					     struct msgpipe_pipe *host);
+	void (*pipe_destroy)(struct msgpipe_apipe *ap, bool graceful);
+	int (*conn_attach)(struct msgpipe_apipe *ap, struct socket *sock);
+	int (*post)(struct msgpipe_apipe *ap, struct msgpipe_tx *tx);
+	void (*doorbell)(struct msgpipe_apipe *ap);
+	void (*rx_resume)(struct msgpipe_apipe *ap);
+};
+
+/**
+ * struct msgpipe_agent - a registered sending agent
+ * @name:  short name, shown in the kernel log
+ * @ops:   its operations; all mandatory
+ * @owner: THIS_MODULE of the agent
+ * @list:  host private
+ * @users: host private: pipes using the agent
+ */
+struct msgpipe_agent {
+	const char			*name;
+	const struct msgpipe_agent_ops	*ops;
+	struct module			*owner;
+	struct list_head		list;
+	unsigned int			users;
+};
+
+int msgpipe_agent_register(struct msgpipe_agent *agent);
+void msgpipe_agent_unregister(struct msgpipe_agent *agent);
+
+void msgpipe_agent_complete(struct msgpipe_pipe *pipe,
+			    struct msgpipe_cqe *cqe, unsigned int n);
+int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
+		     struct msgpipe_rxbuf *buf);
+void msgpipe_agent_pipe_down(struct msgpipe_pipe *pipe, int err);
+
+struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len);
+void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf);
+
+#endif /* _MSGPIPE_AGENT_H */

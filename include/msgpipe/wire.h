@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msgpipe wire format: the frame header every TCP connection of a pipe
+ * carries, and the portable encoder/decoder shared by the host module, the
+ * soft agent and the user-space unit tests. Documentation/networking/msgpipe/
+ * wire-format.rst is the normative description.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#ifndef _MSGPIPE_WIRE_H
+#define _MSGPIPE_WIRE_H
+
+#include <linux/types.h>
+
+#define MSGPIPE_WIRE_MAGIC	0x4d504950	/* "MPIP" */
+#define MSGPIPE_WIRE_VERSION	1
+#define MSGPIPE_HDR_LEN		64
+
+/* Largest payload of one frame; senders use MSGPIPE_CHUNK_DEFAULT. */
+#define MSGPIPE_CHUNK_MAX	0x100000U	/* 1 MiB */
+#define MSGPIPE_CHUNK_DEFAULT	0x40000U	/* 256 KiB */
+
+/**
+ * enum msgpipe_frame_type - what a frame is
+ * @MSGPIPE_T_SYNC:      open a session to service @port; @src_sid is the
+ *                       opener's session id
+ * @MSGPIPE_T_SYNC_ACK:  the destination host queued the session for its
+ *                       application; @src_sid is the destination's id
+ * @MSGPIPE_T_ACCEPT:    the destination application accepted the session
+ * @MSGPIPE_T_REFUSE:    no listener, backlog full, or refused; @window
+ *                       carries the errno (ECONNREFUSED)
+ * @MSGPIPE_T_DATA:      @chunk_len bytes at @offset of message @msg_seq,
+ *                       whose length is @total_len
+ * @MSGPIPE_T_ACK:       cumulative message acknowledgment (reserved)
+ * @MSGPIPE_T_NACK:      negative acknowledgment (reserved)
+ * @MSGPIPE_T_FIN:       the sender will send no more messages
+ * @MSGPIPE_T_FIN_ACK:   the FIN was received
+ * @MSGPIPE_T_BATCH:     batched multi-destination items (reserved)
+ * @MSGPIPE_T_BATCH_ACK: acknowledgment of batches (reserved)
+ * @MSGPIPE_T_WINDOW:    receive window update (reserved)
+ * @MSGPIPE_T_THROTTLE:  slow down (reserved)
+ * @MSGPIPE_T_PING:      liveness probe (reserved)
+ * @MSGPIPE_T_PONG:      answer to a PING (reserved)
+ * @MSGPIPE_T_MAX:       one past the last type
+ */
+enum msgpipe_frame_type {
+	MSGPIPE_T_SYNC = 1,
+	MSGPIPE_T_SYNC_ACK,
+	MSGPIPE_T_ACCEPT,
+	MSGPIPE_T_REFUSE,
+	MSGPIPE_T_DATA,
+	MSGPIPE_T_ACK,
+	MSGPIPE_T_NACK,
+	MSGPIPE_T_FIN,
+	MSGPIPE_T_FIN_ACK,
+	MSGPIPE_T_BATCH,
+	MSGPIPE_T_BATCH_ACK,
+	MSGPIPE_T_WINDOW,
+	MSGPIPE_T_THROTTLE,
+	MSGPIPE_T_PING,
+	MSGPIPE_T_PONG,
+	MSGPIPE_T_MAX,
+};
+
+/* Frame flags. */
+#define MSGPIPE_F_DATA_CRC	0x0001	/* @data_crc covers the payload */
+#define MSGPIPE_F_ABORT		0x0002	/* FIN: the session is reset, not closed */
+#define MSGPIPE_F_ALL		(MSGPIPE_F_DATA_CRC | MSGPIPE_F_ABORT)
+
+/**
+ * struct msgpipe_wire_hdr - the 64-byte frame header, all big endian
+ * @magic:     MSGPIPE_WIRE_MAGIC
+ * @version:   MSGPIPE_WIRE_VERSION; other versions are refused
+ * @type:      enum msgpipe_frame_type
+ * @flags:     MSGPIPE_F_*
+ * @hdr_len:   MSGPIPE_HDR_LEN
+ * @port:      SYNC: destination service port; otherwise 0
+ * @dst_sid:   receiver's session id (0 in SYNC)
+ * @src_sid:   sender's session id
+ * @msg_seq:   message sequence number within the session, from 1
+ * @offset:    byte offset of this chunk in its message
+ * @total_len: length of the whole message
+ * @chunk_len: payload bytes that follow this header
+ * @window:    receive window in bytes (REFUSE: errno)
+ * @data_crc:  CRC32C of the payload when MSGPIPE_F_DATA_CRC is set, else 0
+ * @hdr_crc:   CRC32C of the 64 header bytes with this field zero
+ */
+struct msgpipe_wire_hdr {
+	__be32	magic;
+	__u8	version;
+	__u8	type;
+	__be16	flags;
+	__be16	hdr_len;
+	__be16	port;
+	__be32	dst_sid;
+	__be32	src_sid;
+	__be64	msg_seq;
+	__be64	offset;
+	__be64	total_len;
+	__be32	chunk_len;
+	__be32	window;
+	__be32	data_crc;
+	__be32	hdr_crc;
+};
+
+/**
+ * struct msgpipe_frame - a decoded frame header in host byte order
+ * @type:      enum msgpipe_frame_type
+ * @flags:     MSGPIPE_F_*
+ * @port:      SYNC destination port
+ * @dst_sid:   receiver's session id
+ * @src_sid:   sender's session id
+ * @msg_seq:   message sequence number
+ * @offset:    chunk offset in the message
+ * @total_len: message length
+ * @chunk_len: payload length
+ * @window:    receive window (REFUSE: errno)
+ * @data_crc:  payload CRC32C when MSGPIPE_F_DATA_CRC is set
+ */
+struct msgpipe_frame {
+	__u8	type;
+	__u16	flags;
+	__u16	port;
+	__u32	dst_sid;
+	__u32	src_sid;
+	__u64	msg_seq;
+	__u64	offset;
+	__u64	total_len;
+	__u32	chunk_len;
+	__u32	window;
+	__u32	data_crc;
+};
+
+void msgpipe_wire_encode(const struct msgpipe_frame *f,
+			 struct msgpipe_wire_hdr *h);
+int msgpipe_wire_decode(const void *buf, unsigned int len,
+			struct msgpipe_frame *f);
+__u32 msgpipe_wire_crc(__u32 crc, const void *buf, unsigned int len);
+const char *msgpipe_wire_type_name(unsigned int type);
+
+#endif /* _MSGPIPE_WIRE_H */

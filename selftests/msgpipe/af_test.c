@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_MSGPIPE socket API: every bad argument gets a clean errno, and a
+ * connected pair over loopback keeps working after each rejected call.
+ *
+ *   +--------------------------------------------+
+ *   | one netns, lo: client --> engine --> server |
+ *   +--------------------------------------------+
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/msgpipe.h>
+#include "kselftest_harness.h"
+
+static int family(void)
+{
+	FILE *f = fopen(MSGPIPE_FAMILY_PATH, "r");
+	int fam = AF_MSGPIPE;
+
+	if (f) {
+		if (fscanf(f, "%d", &fam) != 1)
+			fam = AF_MSGPIPE;
+		fclose(f);
+	}
+	return fam;
+}
+
+static struct sockaddr_msgpipe addr(unsigned short port, int lo)
+{
+	struct sockaddr_msgpipe a = { 0 };
+
+	a.smp_family = family();
+	a.smp_port = port;
+	if (lo) {
+		a.smp_af = AF_INET;
+		a.smp_addr[0] = 127;
+		a.smp_addr[3] = 1;
+	}
+	return a;
+}
+
+static int sk(void)
+{
+	return socket(family(), SOCK_SEQPACKET, 0);
+}
+
+/* socket(): only SOCK_SEQPACKET with protocol 0. */
+TEST(socket__bad_type_and_protocol)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		EXPECT_EQ(-1, socket(family(), types[i], 0));
+		EXPECT_EQ(ESOCKTNOSUPPORT, errno) TH_LOG("type %d", types[i]);
+	}
+	/* The socket core refuses types past SOCK_MAX itself. */
+	EXPECT_EQ(-1, socket(family(), 99, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, socket(family(), SOCK_SEQPACKET, 1));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	EXPECT_EQ(-1, socket(family(), SOCK_SEQPACKET, -1));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+}
+
+TEST(socket__family_published)
+{
+	int fd = sk();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, access(MSGPIPE_FAMILY_PATH, R_OK));
+	close(fd);
+}
+
+TEST(bind__bad_addresses)
+{
+	struct sockaddr_msgpipe a = addr(3000, 0);
+	int fd = sk();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, bind(fd, (void *)&a, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(fd, NULL, sizeof(a)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, bind(fd, (void *)&a, 4096));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(fd, (void *)8, sizeof(a)));
+	EXPECT_EQ(EFAULT, errno);
+	a.smp_family = AF_INET;
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	a = addr(0, 0);
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINVAL, errno);
+	a = addr(3000, 1);
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	a = addr(3000, 0);
+	a.smp_reserved = 1;
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINVAL, errno);
+	a = addr(3000, 0);
+	a.smp_af = 77;
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	close(fd);
+}
+
+TEST(bind__twice_and_in_use)
+{
+	struct sockaddr_msgpipe a = addr(3001, 0);
+	int fd = sk(), fd2 = sk();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(-1, bind(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(fd2, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(fd);
+	/* The port is free again once its socket is closed. */
+	EXPECT_EQ(0, bind(fd2, (void *)&a, sizeof(a)));
+	close(fd2);
+}
+
+TEST(unconnected__calls_refused)
+{
+	char buf[16] = "x";
+	int fd = sk();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, send(fd, buf, 1, 0));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, listen(fd, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, accept(fd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, shutdown(fd, SHUT_WR));
+	EXPECT_EQ(ENOTCONN, errno);
+	close(fd);
+}
+
+TEST(connect__bad_addresses)
+{
+	struct sockaddr_msgpipe a = addr(3002, 1);
+	int fd = sk();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (void *)&a, sizeof(a) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, connect(fd, NULL, sizeof(a)));
+	EXPECT_EQ(EFAULT, errno);
+	a.smp_port = 0;
+	EXPECT_EQ(-1, connect(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINVAL, errno);
+	a = addr(3002, 0);
+	EXPECT_EQ(-1, connect(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	a = addr(3002, 1);
+	a.smp_family = AF_INET6;
+	EXPECT_EQ(-1, connect(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	close(fd);
+}
+
+TEST(connect__no_engine_is_refused)
+{
+	struct sockaddr_msgpipe a = addr(3003, 1);
+	int fd = sk();
+
+	/* No socket listens in this namespace: no TCP listener at all. */
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	close(fd);
+}
+
+FIXTURE(pair) {
+	int lfd, cfd, sfd;
+};
+
+FIXTURE_SETUP(pair)
+{
+	struct sockaddr_msgpipe a = addr(3100, 0);
+
+	self->lfd = sk();
+	ASSERT_LE(0, self->lfd);
+	ASSERT_EQ(0, bind(self->lfd, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(self->lfd, 4));
+	self->cfd = sk();
+	ASSERT_LE(0, self->cfd);
+	a = addr(3100, 1);
+	/* connect() completes when the application accepts: the session
+	 * is accepted by the destination application, not its kernel.
+	 */
+	fcntl(self->cfd, F_SETFL, O_NONBLOCK);
+	ASSERT_EQ(-1, connect(self->cfd, (void *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	self->sfd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->sfd);
+	fcntl(self->cfd, F_SETFL, 0);
+	ASSERT_EQ(0, connect(self->cfd, (void *)&a, sizeof(a)));
+}
+
+FIXTURE_TEARDOWN(pair)
+{
+	close(self->cfd);
+	close(self->sfd);
+	close(self->lfd);
+}
+
+/* After a rejected call the session still carries a message. */
+static void roundtrip(struct __test_metadata *_metadata, int from, int to)
+{
+	char out[64] = "still works", in[64] = { 0 };
+	struct iovec iov = { in, sizeof(in) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	ASSERT_EQ(11, send(from, out, 11, 0));
+	ASSERT_EQ(11, recvmsg(to, &mh, 0));
+	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+	EXPECT_EQ(0, memcmp(in, out, 11));
+}
+
+TEST_F(pair, send__bad_buffers_and_lengths)
+{
+	void *unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0);
+	char buf[8] = "abc";
+
+	ASSERT_NE(MAP_FAILED, unmapped);
+	munmap(unmapped, 4096);
+	EXPECT_EQ(-1, send(self->cfd, NULL, 10, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(self->cfd, unmapped, 4096, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(self->cfd, buf, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send(self->cfd, buf, 0x7ffff000, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(-1, send(self->cfd, buf, (size_t)MSGPIPE_MAX_MSG + 1, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(-1, send(self->cfd, buf, 3, MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, send(self->cfd, buf, 3, MSG_MORE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	roundtrip(_metadata, self->cfd, self->sfd);
+	roundtrip(_metadata, self->sfd, self->cfd);
+}
+
+TEST_F(pair, send__with_address_or_control)
+{
+	struct sockaddr_msgpipe a = addr(3100, 1);
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char buf[4] = "abc";
+	struct iovec iov = { buf, 3 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	EXPECT_EQ(-1, sendto(self->cfd, buf, 3, 0, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EISCONN, errno);
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = 1234;
+	EXPECT_EQ(-1, sendmsg(self->cfd, &mh, 0));
+	EXPECT_EQ(EINVAL, errno);
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+TEST_F(pair, recv__bad_buffers_and_flags)
+{
+	char buf[16];
+
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_PEEK));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_ERRQUEUE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
+	/* A fault leaves the message in place for the next read. */
+	EXPECT_EQ(-1, recv(self->sfd, NULL, 16, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(5, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+TEST_F(pair, recv__pieces_and_eor)
+{
+	char big[10000], in[4096];
+	struct iovec iov = { in, sizeof(in) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	size_t got = 0;
+	int pieces = 0;
+
+	memset(big, 7, sizeof(big));
+	ASSERT_EQ(sizeof(big), send(self->cfd, big, sizeof(big), 0));
+	ASSERT_EQ(3, send(self->cfd, "end", 3, 0));
+	while (got < sizeof(big)) {
+		ssize_t n = recvmsg(self->sfd, &mh, 0);
+
+		ASSERT_LT(0, n);
+		got += n;
+		pieces++;
+		/* EOR only on the last piece, and never past the message. */
+		EXPECT_EQ(got == sizeof(big), !!(mh.msg_flags & MSG_EOR));
+	}
+	EXPECT_EQ(sizeof(big), got);
+	EXPECT_LE(3, pieces);
+	EXPECT_EQ(3, recvmsg(self->sfd, &mh, 0));
+	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+}
+
+TEST_F(pair, misc__sockopts_ioctl_shutdown)
+{
+	struct sockaddr_msgpipe a;
+	socklen_t alen = sizeof(a);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	char buf[8];
+
+	EXPECT_EQ(-1, getsockopt(self->cfd, IPPROTO_TCP, 1, &v, &vl));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(-1, setsockopt(self->cfd, 999, 1, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(0, getsockopt(self->cfd, SOL_SOCKET, SO_SNDBUF, &v, &vl));
+	EXPECT_EQ(2 << 20, v);
+	EXPECT_EQ(-1, ioctl(self->cfd, 0x1234, 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, shutdown(self->cfd, 7));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, getpeername(self->cfd, (void *)&a, &alen));
+	EXPECT_EQ(3100, a.smp_port);
+	/* Half close: the peer reads what was sent, then end of session. */
+	ASSERT_EQ(2, send(self->cfd, "hi", 2, 0));
+	EXPECT_EQ(0, shutdown(self->cfd, SHUT_WR));
+	EXPECT_EQ(-1, send(self->cfd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(2, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
+	/* The other direction still works. */
+	roundtrip(_metadata, self->sfd, self->cfd);
+}
+
+TEST_F(pair, close__peer_sees_end)
+{
+	struct pollfd p = { .fd = self->sfd, .events = POLLIN };
+	char buf[8];
+
+	ASSERT_EQ(3, send(self->cfd, "bye", 3, 0));
+	close(self->cfd);
+	self->cfd = sk();
+	EXPECT_EQ(3, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
+}
+
+TEST(connect__nonblocking_then_poll)
+{
+	struct sockaddr_msgpipe a = addr(3200, 0);
+	struct pollfd p = { .events = POLLOUT };
+	int lfd = sk(), cfd = sk(), sfd, err = -1;
+	socklen_t el = sizeof(err);
+
+	ASSERT_EQ(0, bind(lfd, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	a = addr(3200, 1);
+	fcntl(cfd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, connect(cfd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	EXPECT_EQ(-1, connect(cfd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EALREADY, errno);
+	sfd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, sfd);
+	p.fd = cfd;
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_TRUE(p.revents & POLLOUT);
+	EXPECT_EQ(0, getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &el));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(3, send(cfd, "abc", 3, 0));
+	close(sfd);
+	close(cfd);
+	close(lfd);
+}
+
+TEST(listen__close_refuses_queued)
+{
+	struct sockaddr_msgpipe a = addr(3300, 0);
+	int lfd = sk(), cfd = sk();
+
+	ASSERT_EQ(0, bind(lfd, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	a = addr(3300, 1);
+	fcntl(cfd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, connect(cfd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	usleep(300000);
+	close(lfd);
+	fcntl(cfd, F_SETFL, 0);
+	/* The session never accepted is refused when the listener goes. */
+	EXPECT_EQ(-1, connect(cfd, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	close(cfd);
+}
+
+TEST_HARNESS_MAIN

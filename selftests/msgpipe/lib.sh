@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the msgpipe selftests: two hosts in network namespaces
+# joined by a veth pair, module counters, and check/fail reporting.
+#
+#   +--------------------+            +--------------------+
+#   | netns $NSA         |            | netns $NSB         |
+#   |  veth-a 10.77.0.1  |<--veth---->|  veth-b 10.77.0.2  |
+#   |         fd77::1    |            |         fd77::2    |
+#   +--------------------+            +--------------------+
+
+BIN=${MP_BIN:-$MP_ROOT/build/bin}
+NSA=mpa-$$
+NSB=mpb-$$
+ADDR_A=10.77.0.1
+ADDR_B=10.77.0.2
+ADDR6_A=fd77::1
+ADDR6_B=fd77::2
+FAILS=0
+
+log() { printf '# %s\n' "$*"; }
+fail() { printf '# FAIL: %s\n' "$*"; FAILS=$((FAILS + 1)); }
+check() {
+	# check "what" command...: run the command, fail if it fails.
+	local what=$1; shift
+	if "$@"; then log "ok: $what"; else fail "$what"; fi
+}
+na() { ip netns exec "$NSA" "$@"; }
+nb() { ip netns exec "$NSB" "$@"; }
+
+setup_pair() {
+	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	ip -n "$NSA" link set lo up
+	ip -n "$NSB" link set lo up
+	ip link add veth-a netns "$NSA" type veth peer name veth-b netns "$NSB"
+	ip -n "$NSA" addr add $ADDR_A/24 dev veth-a
+	ip -n "$NSB" addr add $ADDR_B/24 dev veth-b
+	ip -n "$NSA" addr add $ADDR6_A/64 dev veth-a nodad
+	ip -n "$NSB" addr add $ADDR6_B/64 dev veth-b nodad
+	ip -n "$NSA" link set veth-a up
+	ip -n "$NSB" link set veth-b up
+}
+
+cleanup_pair() {
+	local ns
+	for ns in "$NSA" "$NSB"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# stat FILE NAME: a counter from a debugfs stats file.
+stat() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
+agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
+
+# Wait until a server printed "listening" into FILE.
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		grep -q listening "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

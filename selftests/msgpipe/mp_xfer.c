@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mp_xfer: send and receive messages over AF_MSGPIPE (or, for comparison,
+ * over plain TCP with a length prefix), printing one line per message with
+ * its length and SHA-256 so tests can compare both ends, and the
+ * throughput of the whole transfer.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/msgpipe.h>
+
+struct opts {
+	const char *addr;
+	int port;
+	bool tcp;
+	bool report;
+	bool waitall;
+	const char *sizes;
+	const char *file;
+	const char *out;
+	size_t msgsize;
+	size_t bufsize;
+	unsigned int seed;
+	bool hold;
+};
+
+static int msgpipe_family(void)
+{
+	FILE *f = fopen(MSGPIPE_FAMILY_PATH, "r");
+	int fam = AF_MSGPIPE;
+
+	if (f) {
+		if (fscanf(f, "%d", &fam) != 1)
+			fam = AF_MSGPIPE;
+		fclose(f);
+	}
+	return fam;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void hexdigest(EVP_MD_CTX *ctx, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0, i;
+
+	EVP_DigestFinal_ex(ctx, md, &n);
+	for (i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+}
+
+static int fill_addr(const struct opts *o, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (!o->tcp) {
+		struct sockaddr_msgpipe *a = (void *)ss;
+
+		a->smp_family = msgpipe_family();
+		a->smp_port = o->port;
+		if (!o->addr)
+			return sizeof(*a);
+		if (inet_pton(AF_INET, o->addr, a->smp_addr) == 1)
+			a->smp_af = AF_INET;
+		else if (inet_pton(AF_INET6, o->addr, a->smp_addr) == 1)
+			a->smp_af = AF_INET6;
+		else
+			return -1;
+		return sizeof(*a);
+	}
+	if (o->addr && strchr(o->addr, ':')) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(o->port);
+		if (inet_pton(AF_INET6, o->addr, &s6->sin6_addr) != 1)
+			return -1;
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(o->port);
+		if (o->addr && inet_pton(AF_INET, o->addr, &s4->sin_addr) != 1)
+			return -1;
+		return sizeof(*s4);
+	}
+}
+
+static int open_sock(const struct opts *o)
+{
+	int fd;
+
+	if (o->tcp) {
+		int one = 1;
+
+		fd = socket(o->addr && strchr(o->addr, ':') ? AF_INET6 : AF_INET,
+			    SOCK_STREAM, 0);
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		return fd;
+	}
+	return socket(msgpipe_family(), SOCK_SEQPACKET, 0);
+}
+
+/* TCP framing for the comparison: an 8-byte big-endian length per message. */
+static int write_all(int fd, const void *p, size_t n)
+{
+	while (n) {
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (r < 0)
+			return -1;
+		p = (const char *)p + r;
+		n -= r;
+	}
+	return 0;
+}
+
+static int send_msg(const struct opts *o, int fd, const void *buf, size_t len)
+{
+	if (o->tcp) {
+		uint64_t be = htobe64(len);
+
+		if (write_all(fd, &be, 8))
+			return -1;
+		return write_all(fd, buf, len);
+	}
+	return send(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static void fill_pattern(unsigned char *buf, size_t len, unsigned int *seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		*seed = *seed * 1103515245 + 12345;
+		buf[i] = *seed >> 16;
+	}
+}
+
+static int run_client(const struct opts *o)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct sockaddr_storage ss;
+	unsigned int seed = o->seed;
+	unsigned long long total = 0;
+	unsigned char *buf = NULL;
+	double t0, dt;
+	char hex[65];
+	int fd, alen, rc = 0;
+	ssize_t r;
+
+	alen = fill_addr(o, &ss);
+	if (alen < 0 || !o->addr) {
+		fprintf(stderr, "mp_xfer: bad or missing --addr\n");
+		return 2;
+	}
+	fd = open_sock(o);
+	if (fd < 0 || connect(fd, (void *)&ss, alen)) {
+		perror("mp_xfer: connect");
+		return 1;
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	t0 = now();
+	if (o->file) {
+		int in = open(o->file, O_RDONLY);
+		size_t n;
+
+		buf = malloc(o->msgsize);
+		if (in < 0 || !buf) {
+			perror("mp_xfer: open");
+			return 1;
+		}
+		while ((n = read(in, buf, o->msgsize)) > 0) {
+			if (send_msg(o, fd, buf, n)) {
+				perror("mp_xfer: send");
+				return 1;
+			}
+			total += n;
+			if (o->report) {
+				EVP_DigestUpdate(ctx, buf, n);
+				hexdigest(ctx, hex);
+				printf("msg %zu %s\n", n, hex);
+			}
+		}
+		close(in);
+	} else {
+		char *list = strdup(o->sizes ? o->sizes : "1"), *tok, *save;
+
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			size_t n = strtoull(tok, NULL, 0);
+
+			buf = realloc(buf, n ? n : 1);
+			fill_pattern(buf, n, &seed);
+			if (send_msg(o, fd, buf, n)) {
+				fprintf(stderr, "mp_xfer: send %zu: %s\n", n,
+					strerror(errno));
+				return 1;
+			}
+			total += n;
+			EVP_DigestUpdate(ctx, buf, n);
+			hexdigest(ctx, hex);
+			if (o->report)
+				printf("msg %zu %s\n", n, hex);
+		}
+		free(list);
+	}
+	if (o->hold) {
+		char c;
+
+		/* Keep the session open until stdin closes. */
+		while (read(0, &c, 1) > 0)
+			;
+	}
+	if (shutdown(fd, SHUT_WR))
+		perror("mp_xfer: shutdown");
+	/* Wait for the peer's end so the transfer is over when we exit. */
+	while ((r = recv(fd, &hex, sizeof(hex), 0)) > 0)
+		;
+	if (r < 0) {
+		perror("mp_xfer: recv");
+		rc = 1;
+	}
+	dt = now() - t0;
+	fprintf(stderr, "client: %llu bytes in %.3f s\n", total, dt);
+	close(fd);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+static ssize_t read_exact(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = recv(fd, (char *)p + got, n - got, 0);
+
+		if (r <= 0)
+			return r < 0 ? -1 : (ssize_t)got;
+		got += r;
+	}
+	return got;
+}
+
+static int run_server(const struct opts *o)
+{
+	EVP_MD_CTX *all = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned long long total = 0, msgs = 0, msgbytes = 0;
+	size_t msglen = 0, reads = 0;
+	struct sockaddr_storage ss;
+	double t0 = 0, dt;
+	int lfd, fd, alen, out = -1;
+	unsigned char *buf;
+	char hex[65];
+
+	buf = malloc(o->bufsize);
+	alen = fill_addr(o, &ss);
+	lfd = open_sock(o);
+	if (!buf || alen < 0 || lfd < 0 || bind(lfd, (void *)&ss, alen) ||
+	    listen(lfd, 16)) {
+		perror("mp_xfer: listen");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		perror("mp_xfer: accept");
+		return 1;
+	}
+	if (o->out) {
+		out = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (out < 0) {
+			perror("mp_xfer: open");
+			return 1;
+		}
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(all, EVP_sha256(), NULL);
+	for (;;) {
+		struct iovec iov = { buf, o->bufsize };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		bool eor;
+		ssize_t n;
+
+		if (o->tcp) {
+			uint64_t be;
+
+			if (!msglen) {
+				n = read_exact(fd, &be, 8);
+				if (n <= 0)
+					break;
+				msglen = be64toh(be);
+			}
+			iov.iov_len = msglen < o->bufsize ? msglen : o->bufsize;
+			n = recv(fd, buf, iov.iov_len, o->waitall ? MSG_WAITALL : 0);
+			if (n <= 0) {
+				n = n < 0 ? -1 : 0;
+				if (!n)
+					break;
+			}
+			msglen -= n;
+			eor = !msglen;
+		} else {
+			n = recvmsg(fd, &mh, o->waitall ? MSG_WAITALL : 0);
+			eor = mh.msg_flags & MSG_EOR;
+		}
+		if (n < 0) {
+			perror("mp_xfer: recv");
+			return 1;
+		}
+		if (n == 0)
+			break;
+		if (!t0)
+			t0 = now();
+		reads++;
+		total += n;
+		msgbytes += n;
+		EVP_DigestUpdate(ctx, buf, n);
+		EVP_DigestUpdate(all, buf, n);
+		if (out >= 0 && write(out, buf, n) != n) {
+			perror("mp_xfer: write");
+			return 1;
+		}
+		if (eor) {
+			msgs++;
+			hexdigest(ctx, hex);
+			if (o->report)
+				printf("msg %llu %s reads=%zu\n", msgbytes,
+				       hex, reads);
+			reads = 0;
+			msgbytes = 0;
+		}
+	}
+	dt = t0 ? now() - t0 : 0;
+	hexdigest(all, hex);
+	printf("stream sha256 %s\n", hex);
+	printf("received %llu bytes in %llu messages in %.3f s: %.1f MB/s\n",
+	       total, msgs, dt, dt > 0 ? total / dt / 1e6 : 0.0);
+	if (out >= 0)
+		close(out);
+	close(fd);
+	close(lfd);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_free(all);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mp_xfer server --port P [--tcp] [--out FILE] [--bufsize B] [--waitall] [--report]\n"
+		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
+		"                      [--file F --msgsize M] [--report] [--hold]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "tcp", no_argument, NULL, 't' },
+		{ "report", no_argument, NULL, 'r' },
+		{ "waitall", no_argument, NULL, 'w' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "msgsize", required_argument, NULL, 'm' },
+		{ "bufsize", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "hold", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct opts o = { .port = 5000, .msgsize = 1 << 20,
+			  .bufsize = 1 << 20, .seed = 1 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 't': o.tcp = true; break;
+		case 'r': o.report = true; break;
+		case 'w': o.waitall = true; break;
+		case 's': o.sizes = optarg; break;
+		case 'f': o.file = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'm': o.msgsize = strtoull(optarg, NULL, 0); break;
+		case 'b': o.bufsize = strtoull(optarg, NULL, 0); break;
+		case 'S': o.seed = strtoul(optarg, NULL, 0); break;
+		case 'H': o.hold = true; break;
+		default: usage(); return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc || !o.bufsize || !o.msgsize) {
+		usage();
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[optind], "server"))
+		return run_server(&o);
+	if (!strcmp(argv[optind], "client"))
+		return run_client(&o);
+	usage();
+	return 2;
+}

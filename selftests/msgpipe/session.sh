@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Sessions between two hosts: the SYNC / SYNC_ACK / ACCEPT handshake, messages
+# of 1 B, 64 KiB and 64 MiB intact and in order (SHA-256 of every message at
+# both ends), a 64 MiB message read with a 1 MiB buffer in pieces with
+# MSG_EOR only on the last, IPv6, a refused session, and the data path going
+# through the agent (its frame counters move).
+#
+#   +--------------------+            +--------------------+
+#   | netns A (client)   |            | netns B (server)   |
+#   |  veth-a 10.77.0.1  |<--veth---->|  veth-b 10.77.0.2  |
+#   |         fd77::1    |            |         fd77::2    |
+#   +--------------------+            +--------------------+
+. "$(dirname "$0")/lib.sh"
+trap cleanup_pair EXIT
+setup_pair || exit 1
+T=$(mktemp -d)
+
+# transfer NAME SERVER_ARGS -- CLIENT_ARGS: run one session, keep outputs.
+transfer() {
+	local name=$1; shift
+	local sargs=() cargs=()
+	while [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	cargs=("$@")
+	nb "$BIN/mp_xfer" server --report "${sargs[@]}" > "$T/$name.srv" 2>&1 &
+	local spid=$!
+	wait_listening "$T/$name.srv" || { fail "$name: server did not listen"; return 1; }
+	na "$BIN/mp_xfer" client --report "${cargs[@]}" > "$T/$name.cli" 2> "$T/$name.err"
+	local crc=$?
+	wait $spid
+	local src=$?
+	[ $crc = 0 ] && [ $src = 0 ] || { fail "$name: client rc=$crc server rc=$src: $(cat "$T/$name.err")"; return 1; }
+}
+
+# same_messages NAME: both ends saw the same lengths and digests, in order.
+same_messages() {
+	diff <(awk '/^msg/ { print $2, $3 }' "$T/$1.cli") \
+	     <(awk '/^msg/ { print $2, $3 }' "$T/$1.srv")
+}
+
+# Test that 1 B, 64 KiB and 64 MiB messages arrive intact and in order.
+tx0=$(agent_stat tx_bytes)
+transfer sizes --port 4000 --bufsize 1048576 -- \
+	--addr $ADDR_B --port 4000 --sizes 1,65536,67108864,1,65536
+check "five messages, same order and SHA-256 at both ends" same_messages sizes
+check "the server counted five messages" \
+	test "$(grep -c '^msg' "$T/sizes.srv")" = 5
+# The 64 MiB message came in pieces: at least 64 reads of 1 MiB, and the
+# tool only ends a message on MSG_EOR, so the digests above prove EOR came
+# on the last piece and nowhere else.
+reads=$(awk '/^msg 67108864 / { sub("reads=", "", $4); print $4 }' "$T/sizes.srv")
+check "64 MiB read with a 1 MiB buffer took >= 64 pieces ($reads)" \
+	test "${reads:-0}" -ge 64
+tx1=$(agent_stat tx_bytes)
+check "the payload went through the agent ($((tx1 - tx0)) bytes)" \
+	test $((tx1 - tx0)) -ge $((67108864 + 2 * 65536 + 2))
+
+# Test that MSG_WAITALL fills the buffer: exactly 64 pieces of 1 MiB.
+transfer waitall --port 4001 --bufsize 1048576 --waitall -- \
+	--addr $ADDR_B --port 4001 --sizes 67108864 --seed 7
+check "waitall: same SHA-256" same_messages waitall
+check "waitall: 64 MiB in exactly 64 reads" \
+	grep -q '^msg 67108864 .* reads=64$' "$T/waitall.srv"
+
+# Test that sessions work over IPv6 too, with odd sizes.
+transfer v6 --port 4002 --bufsize 4096 -- \
+	--addr $ADDR6_B --port 4002 --sizes 4095,4097,1000000,3 --seed 3
+check "IPv6: same messages at both ends" same_messages v6
+
+# Test that a session to a port without a listener is refused.
+na "$BIN/mp_xfer" client --addr $ADDR_B --port 4999 --sizes 1 2> "$T/refused.err"
+check "no listener: connect fails with ECONNREFUSED" \
+	grep -q "Connection refused" "$T/refused.err"
+
+rm -rf "$T"
+[ $FAILS = 0 ]

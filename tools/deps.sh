@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what building and testing msgpipe needs on Debian 12, if missing.
+set -e
+pkgs="linux-headers-amd64 linux-image-amd64 linux-source-6.1 qemu-system-x86
+busybox-static cpio kmod iproute2 sparse gcc make libc6-dev libssl-dev
+libnl-3-dev libnl-genl-3-dev libjson-c-dev pkg-config xz-utils
+clang libclang-rt-14-dev procps"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: run as root (or install:$missing)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing > /dev/null

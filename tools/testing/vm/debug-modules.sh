@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the msgpipe modules for the debug kernel of ../shared/kernels: unpack
+# its build tree once (cached), copy the sources to build/mods/<kernel>/ and
+# build there, so the stock build in the work tree is left alone.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+d=$(ls -d "$ROOT"/../shared/kernels/debug-* 2>/dev/null | tail -n 1)
+[ -n "$d" ] || { echo "no debug kernel in ../shared/kernels" >&2; exit 1; }
+tag=$(basename "$d")
+kb=$ROOT/build/kernels/$tag
+if [ ! -f "$kb/.stamp" ]; then
+	mkdir -p "$kb"
+	tar -xJf "$d/build.tar.xz" -C "$kb"
+	touch "$kb/.stamp"
+fi
+kdir=$(dirname "$(find "$kb" -maxdepth 3 -name Module.symvers | head -n 1)")
+out=$ROOT/build/mods/$tag
+mkdir -p "$out"
+cp -r "$ROOT/Kbuild" "$ROOT/include" "$ROOT/uapi" "$out/"
+mkdir -p "$out/drivers/net"
+for m in msgpipe msgpipe_soft; do
+	rm -rf "$out/drivers/net/$m"
+	mkdir -p "$out/drivers/net/$m"
+	cp "$ROOT/drivers/net/$m"/*.[ch] "$ROOT/drivers/net/$m/Kbuild" "$out/drivers/net/$m/"
+done
+make -C "$kdir" M="$out" modules
+echo "$out" > "$ROOT/build/mods/debug.dir"

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel in QEMU with this machine's root shared read-only over 9p
+# and run a command inside, or open a shell there.
+#
+#   vm.sh [options] run COMMAND...   run COMMAND (a bash command line) in
+#                                    the guest from the repository root
+#   vm.sh [options] shell            interactive shell in the guest
+#
+# Options:
+#   --kernel stock|debug|PATH  Debian's linux-image-amd64 (default), the
+#                              debug kernel of ../shared/kernels, or a bzImage
+#   --moddir DIR               where msgpipe.ko and msgpipe_soft.ko were built
+#                              for that kernel (exported as MP_MODDIR)
+#   --mem MB, --cpus N         guest size (defaults 1024 / 2; debug 2048)
+#   --timeout SECONDS          kill the guest after this long (default 1500)
+#
+# KVM is used when /dev/kvm is usable, TCG otherwise. The verdict comes only
+# from the token guest.sh writes to the results share plus a scan of the
+# console for crash reports; exit status 0 means both were clean.
+set -u
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+VMDIR="$ROOT/build/vm"
+kernel=stock
+moddir=
+mem=
+cpus=2
+timeout_s=1500
+
+die() { echo "vm.sh: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--moddir) moddir=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	run|shell) break ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+[ $# -gt 0 ] || die "missing 'run COMMAND' or 'shell'"
+mode=$1; shift
+if [ "$mode" = run ]; then
+	[ $# -gt 0 ] || die "run needs a command"
+	cmd="$*"
+else
+	cmd=shell
+fi
+
+stock_kver() {
+	dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
+}
+
+kver=
+case "$kernel" in
+stock)
+	kver=$(stock_kver)
+	[ -n "$kver" ] || die "linux-image-amd64 is not installed (make deps)"
+	vmlinuz=/boot/vmlinuz-$kver
+	ktag=$kver
+	;;
+debug)
+	d=$(ls -d "$ROOT"/../shared/kernels/debug-* 2>/dev/null | tail -n 1)
+	[ -n "$d" ] || d=$(ls -d "$ROOT"/build/kernels/debug-* 2>/dev/null | tail -n 1)
+	[ -n "$d" ] || die "no debug kernel in ../shared/kernels or build/kernels"
+	vmlinuz=$d/bzImage
+	ktag=$(basename "$d")
+	mem=${mem:-2048}
+	;;
+*)
+	vmlinuz=$kernel
+	ktag=custom
+	;;
+esac
+[ -r "$vmlinuz" ] || die "cannot read kernel $vmlinuz"
+mem=${mem:-1024}
+moddir=${moddir:-$ROOT/drivers/net}
+
+# The initramfs: busybox plus, for a modular kernel, the virtio and 9p
+# drivers needed to reach the host root. Everything else comes over 9p.
+initrd=$VMDIR/initrd-$ktag.cpio.gz
+if [ ! -s "$initrd" ] || [ "$initrd" -ot "$ROOT/tools/testing/vm/init" ]; then
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,dev,proc,sys,lib/modules}
+	cp /bin/busybox "$stage/bin/busybox" || die "busybox-static missing"
+	cp "$ROOT/tools/testing/vm/init" "$stage/init"
+	: > "$stage/modules.list"
+	if [ -n "$kver" ]; then
+		modprobe -a -S "$kver" --show-depends virtio_pci 9pnet_virtio 9p |
+		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
+		while read -r ko; do
+			cp "$ko" "$stage/lib/modules/"
+			basename "$ko" >> "$stage/modules.list"
+		done
+	fi
+	mkdir -p "$VMDIR"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp" &&
+		mv "$initrd.tmp" "$initrd"
+	rm -rf "$stage"
+fi
+
+res=$(mktemp -d "$VMDIR/run.XXXXXX")
+{
+	printf 'MP_ROOT=%q\n' "$ROOT"
+	printf 'MP_MODDIR=%q\n' "$moddir"
+	printf 'MP_CMD=%q\n' "$cmd"
+} > "$res/job"
+
+accel=tcg
+cpu=max
+if [ -w /dev/kvm ]; then
+	accel=kvm
+	cpu=host
+fi
+append="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
+append+=" softlockup_panic=1 hung_task_panic=1 slub_debug=FZPU"
+append+=" page_poison=1 init_on_free=1 rdinit=/init"
+qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu "$cpu"
+      -smp "$cpus" -m "$mem" -nographic -no-reboot -nodefaults
+      -kernel "$vmlinuz" -initrd "$initrd" -append "$append"
+      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+      -virtfs "local,path=$res,mount_tag=results,security_model=none")
+
+if [ "$mode" = shell ]; then
+	"${qemu[@]}" -serial mon:stdio
+	exit 0
+fi
+
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" -serial stdio < /dev/null |
+	tee "$res/console.log"
+qrc=${PIPESTATUS[0]}
+
+status=$(cat "$res/status" 2>/dev/null)
+rc=0
+if [ "$status" != "MSGPIPE-VM: PASS rc=0" ]; then
+	echo "vm.sh: guest verdict: ${status:-none (crash, panic or timeout; qemu rc=$qrc)}"
+	rc=1
+fi
+if grep -E -q 'Kernel panic|BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|soft lockup|hung_task|UBSAN:|KASAN' "$res/console.log"; then
+	echo "vm.sh: crash report on the console (see $res/console.log)"
+	rc=1
+fi
+echo "vm.sh: results in $res"
+exit $rc

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * msgpipe socket API: AF_MSGPIPE sockets carry reliable, ordered messages
+ * of up to MSGPIPE_MAX_MSG bytes between hosts over pipes of TCP connections.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#ifndef _UAPI_LINUX_MSGPIPE_H
+#define _UAPI_LINUX_MSGPIPE_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+
+/**
+ * AF_MSGPIPE - address family number used by default.
+ *
+ * Linux refuses families >= AF_MAX (46 on 6.1 and later), and every number
+ * below it is named, so an out-of-tree family must reuse a number no kernel
+ * implements. msgpipe takes 18, the historical AF_ASH: never implemented in
+ * Linux, mapped to the generic "socket" class by SELinux, and accepted by
+ * trinity's --domain ASH. If a kernel already registers 18, loading msgpipe.ko
+ * fails with EEXIST and says so in the kernel log; load it with
+ * "family=N" to move it. User space learns the family in use from
+ * /sys/module/msgpipe/parameters/family (see msgpipe_family() below).
+ */
+#define AF_MSGPIPE	18
+#define PF_MSGPIPE	AF_MSGPIPE
+
+/** MSGPIPE_FAMILY_PATH - where the loaded module publishes its family. */
+#define MSGPIPE_FAMILY_PATH	"/sys/module/msgpipe/parameters/family"
+
+/** MSGPIPE_MAX_MSG - the largest message one sendmsg() may carry (1 GiB). */
+#define MSGPIPE_MAX_MSG		0x40000000U
+
+/** MSGPIPE_TCP_PORT - default TCP port of the pipe listener in a netns. */
+#define MSGPIPE_TCP_PORT	7460
+
+/**
+ * struct sockaddr_msgpipe - address of an AF_MSGPIPE endpoint
+ * @smp_family:   AF_MSGPIPE
+ * @smp_port:     service port in host byte order; 0 in bind() picks none
+ *                (a socket needs a port only to listen)
+ * @smp_af:       AF_INET or AF_INET6: how to read @smp_addr
+ * @smp_reserved: must be zero
+ * @smp_scope_id: IPv6 scope (interface index) for link-local addresses
+ * @smp_addr:     the host: an IPv4 address in the first 4 bytes (network
+ *                byte order, rest zero) or an IPv6 address
+ *
+ * In bind() the host part must be the wildcard (all zero): a service port
+ * is bound for the whole network namespace.
+ */
+struct sockaddr_msgpipe {
+	__kernel_sa_family_t	smp_family;
+	__u16			smp_port;
+	__u16			smp_af;
+	__u16			smp_reserved;
+	__u32			smp_scope_id;
+	__u8			smp_addr[16];
+};
+
+/*
+ * Socket types: SOCK_SEQPACKET is a session with one peer (connect/accept);
+ * SOCK_RDM (batched sends to many destinations) is reserved and refused
+ * with ESOCKTNOSUPPORT until it exists. The protocol argument must be 0.
+ *
+ * Messages: one sendmsg() is one message of 1 to MSGPIPE_MAX_MSG bytes.
+ * recvmsg() returns bytes of one message at a time, never of two; MSG_EOR
+ * is set in msg_flags on the call that returns the last byte of a message.
+ * A reader with a small buffer therefore reads a large message in pieces.
+ */
+
+#endif /* _UAPI_LINUX_MSGPIPE_H */
