@@ -81,7 +81,7 @@ struct msgpipe_cqe {
  * @pages:    order-0 pages, filled from the start
  *
  * Allocated by the agent with msgpipe_rxbuf_alloc(); ownership passes to
- * the host when msgpipe_agent_rx() accepts the frame.
+ * the host with the call to msgpipe_agent_rx(), whatever it returns.
  */
 struct msgpipe_rxbuf {
 	u32			len;
