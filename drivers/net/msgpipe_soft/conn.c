@@ -101,8 +101,8 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx)
 static int msa_tx_thread(void *arg)
 {
 	struct msa_conn *conn = arg;
+	struct msgpipe_cqe *cqe = conn->cqe;
 	struct msa_pipe *mp = conn->mp;
-	struct msgpipe_cqe cqe[MSA_TX_BATCH];
 
 	while (!kthread_should_stop()) {
 		struct msgpipe_tx *tx, *tmp;
@@ -299,7 +299,9 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
 	conn->rx_hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
 	conn->bvec = kcalloc(MSA_BVEC_MAX, sizeof(*conn->bvec), GFP_KERNEL);
 	conn->rx_bvec = kcalloc(MSA_BVEC_MAX, sizeof(*conn->bvec), GFP_KERNEL);
-	if (!conn->hdr || !conn->rx_hdr || !conn->bvec || !conn->rx_bvec)
+	conn->cqe = kcalloc(MSA_TX_BATCH, sizeof(*conn->cqe), GFP_KERNEL);
+	if (!conn->hdr || !conn->rx_hdr || !conn->bvec || !conn->rx_bvec ||
+	    !conn->cqe)
 		goto err_free;
 	conn->tx_thread = kthread_create(msa_tx_thread, conn, "msa_tx/%u",
 					 mp->id);
@@ -324,6 +326,7 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
 err_stop_tx:
 	kthread_stop(conn->tx_thread);
 err_free:
+	kfree(conn->cqe);
 	kfree(conn->rx_bvec);
 	kfree(conn->bvec);
 	kfree(conn->rx_hdr);
@@ -354,6 +357,7 @@ void msa_conn_destroy(struct msa_conn *conn, bool graceful)
 	put_task_struct(conn->tx_thread);
 	put_task_struct(conn->rx_thread);
 	sock_release(conn->sock);
+	kfree(conn->cqe);
 	kfree(conn->rx_bvec);
 	kfree(conn->bvec);
 	kfree(conn->rx_hdr);

@@ -34,6 +34,7 @@ struct msa_pipe;
  * @rx_hdr:    receive header buffer
  * @bvec:      transmit segments: header plus up to a chunk of pages
  * @rx_bvec:   receive segments of one payload
+ * @cqe:       the transmit thread's batch of completions
  */
 struct msa_conn {
 	struct msa_pipe		*mp;
@@ -49,6 +50,7 @@ struct msa_conn {
 	void			*rx_hdr;
 	struct bio_vec		*bvec;
 	struct bio_vec		*rx_bvec;
+	struct msgpipe_cqe	*cqe;
 };
 
 /**
