@@ -38,11 +38,11 @@ modules:
 
 tools: $(SELFTEST_BINS)
 
-$(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c uapi/linux/msgpipe.h
+$(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $< -lcrypto
 
-$(BIN)/af_test: selftests/msgpipe/af_test.c uapi/linux/msgpipe.h $(KSFT)/.stamp
+$(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -isystem $(KSFT) -o $@ $<
 

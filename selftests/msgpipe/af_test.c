@@ -21,19 +21,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/msgpipe.h>
+#include "mp_family.h"
 #include "kselftest_harness.h"
 
 static int family(void)
 {
-	FILE *f = fopen(MSGPIPE_FAMILY_PATH, "r");
-	int fam = AF_MSGPIPE;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_MSGPIPE;
-		fclose(f);
-	}
-	return fam;
+	return msgpipe_family();
 }
 
 static struct sockaddr_msgpipe addr(unsigned short port, int lo)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/msgpipe.h>
+#include "mp_family.h"
 
 struct opts {
 	const char *addr;
@@ -39,19 +40,6 @@ struct opts {
 	unsigned int seed;
 	bool hold;
 };
-
-static int msgpipe_family(void)
-{
-	FILE *f = fopen(MSGPIPE_FAMILY_PATH, "r");
-	int fam = AF_MSGPIPE;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_MSGPIPE;
-		fclose(f);
-	}
-	return fam;
-}
 
 static double now(void)
 {

@@ -277,6 +277,16 @@ void msa_conn_resume(struct msa_conn *conn)
 	wake_up_all(&conn->rx_wq);
 }
 
+static void msa_conn_free(struct msa_conn *conn)
+{
+	kfree(conn->cqe);
+	kfree(conn->rx_bvec);
+	kfree(conn->bvec);
+	kfree(conn->rx_hdr);
+	kfree(conn->hdr);
+	kfree(conn);
+}
+
 /**
  * msa_conn_create() - start the threads of a new connection
  * @mp:   the pipe
@@ -326,12 +336,7 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
 err_stop_tx:
 	kthread_stop(conn->tx_thread);
 err_free:
-	kfree(conn->cqe);
-	kfree(conn->rx_bvec);
-	kfree(conn->bvec);
-	kfree(conn->rx_hdr);
-	kfree(conn->hdr);
-	kfree(conn);
+	msa_conn_free(conn);
 err_release:
 	sock_release(sock);
 	return ERR_PTR(err);
@@ -357,11 +362,6 @@ void msa_conn_destroy(struct msa_conn *conn, bool graceful)
 	put_task_struct(conn->tx_thread);
 	put_task_struct(conn->rx_thread);
 	sock_release(conn->sock);
-	kfree(conn->cqe);
-	kfree(conn->rx_bvec);
-	kfree(conn->bvec);
-	kfree(conn->rx_hdr);
-	kfree(conn->hdr);
-	kfree(conn);
+	msa_conn_free(conn);
 	msa_stat_add(MSA_STAT_CONNS, -1);
 }
