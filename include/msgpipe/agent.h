@@ -6,6 +6,14 @@
  * them over the connections of a pipe, hands received frames up, and reports
  * completions. The agent reaches payload only through the descriptors.
  *
+ * Reliability is the agent's: it keeps {address, size, sequence} of every
+ * DATA frame the peer has not acknowledged (never the pages), reads the
+ * peer's ACK frames, reports ACKED ranges, and when a frame was lost (a
+ * selective acknowledgment shows a hole, an acknowledgment times out, a
+ * connection breaks) asks the host for the pages again with NEED_PAGES; the
+ * host re-pins them and posts the frame once more, flagged
+ * MSGPIPE_DESC_F_RETX.
+ *
  * Copyright (c) 2026 The msgpipe authors
  */
 #ifndef _MSGPIPE_AGENT_H
@@ -41,13 +49,19 @@ struct msgpipe_tx {
 
 /**
  * enum msgpipe_cqe_type - completion kinds an agent reports
- * @MSGPIPE_CQE_TX_DONE:    @tx is finished; its pages are no longer used
- *                          by the agent or its transport
- * @MSGPIPE_CQE_ACKED:      the peer acknowledged [@seq_lo, @seq_hi)
- *                          (reserved for agents that track acks)
- * @MSGPIPE_CQE_NEED_PAGES: the agent must resend [@seq_lo, @seq_hi) and
- *                          asks the host for the pages again (reserved)
- * @MSGPIPE_CQE_ERROR:      the pipe failed with @status
+ * @MSGPIPE_CQE_TX_DONE:    @tx is finished: the agent and its transport
+ *                          hold no reference to its pages any more (for a
+ *                          zero-copy send: TCP freed the last skb)
+ * @MSGPIPE_CQE_ACKED:      the peer acknowledged the stream bytes
+ *                          [@seq_lo, @seq_hi) of session @sid; reported in
+ *                          order, each range starting where the last ended
+ * @MSGPIPE_CQE_NEED_PAGES: the frame of session @sid starting at @seq_lo
+ *                          (@seq_hi is its end) must be sent again: post it
+ *                          again, pages re-pinned; nothing if the host has
+ *                          no such frame any more
+ * @MSGPIPE_CQE_ERROR:      @sid 0: the pipe failed with @status; otherwise
+ *                          session @sid made no progress within the
+ *                          agent's retire time (@status -ETIMEDOUT)
  */
 enum msgpipe_cqe_type {
 	MSGPIPE_CQE_TX_DONE,
@@ -61,9 +75,12 @@ enum msgpipe_cqe_type {
  * @type:   enum msgpipe_cqe_type
  * @status: 0 or -errno
  * @tx:     the frame, for MSGPIPE_CQE_TX_DONE
- * @sid:    session the range belongs to (ACKED, NEED_PAGES)
+ * @sid:    the local session the range belongs to (ACKED, NEED_PAGES,
+ *          ERROR)
  * @seq_lo: first stream sequence number of the range
  * @seq_hi: one past the last
+ * @addr:   NEED_PAGES: the user address of the first byte as posted, for
+ *          agents that map by address (0 for host-owned pages)
  */
 struct msgpipe_cqe {
 	u8			type;
@@ -72,6 +89,7 @@ struct msgpipe_cqe {
 	u32			sid;
 	u64			seq_lo;
 	u64			seq_hi;
+	u64			addr;
 };
 
 /**
@@ -105,7 +123,7 @@ struct msgpipe_apipe {
  * struct msgpipe_agent_ops - what an agent implements
  *
  * All ops are called in process context without host locks held, except
- * post(), doorbell() and rx_resume(), which may also be called from inside
+ * post(), doorbell() and forget(), which may also be called from inside
  * an upcall (msgpipe_agent_rx(), msgpipe_agent_complete()) and must not
  * sleep.
  *
@@ -116,11 +134,15 @@ struct msgpipe_apipe {
  *                With @graceful, frames already posted are sent first.
  * @conn_attach:  give the pipe a connected kernel TCP socket; the agent
  *                owns it from then on (releases it even on error).
- * @post:         queue @tx for transmission; -ENOTCONN if the pipe is down
- *                (then no completion follows and the host keeps @tx).
- * @doorbell:     start transmitting what was posted.
- * @rx_resume:    the host can take frames again after it returned
- *                -ENOBUFS from msgpipe_agent_rx().
+ * @post:         write @tx into the submission ring; -ENOTCONN if the pipe
+ *                is down (then no completion follows and the host keeps
+ *                @tx). The host never has more than @sq_depth frames posted
+ *                and not completed, so the ring cannot overflow.
+ * @doorbell:     start transmitting what was posted (the host rings once
+ *                per batch of posts).
+ * @forget:       drop every record of session @sid: its unacknowledged
+ *                ranges, timers and counters; no completion for @sid
+ *                follows except TX_DONE of frames still posted.
  */
 struct msgpipe_agent_ops {
 	struct msgpipe_apipe *(*pipe_create)(struct msgpipe_agent *agent,
@@ -129,7 +151,7 @@ struct msgpipe_agent_ops {
 	int (*conn_attach)(struct msgpipe_apipe *ap, struct socket *sock);
 	int (*post)(struct msgpipe_apipe *ap, struct msgpipe_tx *tx);
 	void (*doorbell)(struct msgpipe_apipe *ap);
-	void (*rx_resume)(struct msgpipe_apipe *ap);
+	void (*forget)(struct msgpipe_apipe *ap, u32 sid);
 };
 
 /**
@@ -137,6 +159,7 @@ struct msgpipe_agent_ops {
  * @name:  short name, shown in the kernel log
  * @ops:   its operations; all mandatory
  * @owner: THIS_MODULE of the agent
+ * @sq_depth: entries of each pipe's submission ring, 16 to 65536
  * @list:  host private
  * @users: host private: pipes using the agent
  */
@@ -144,6 +167,7 @@ struct msgpipe_agent {
 	const char			*name;
 	const struct msgpipe_agent_ops	*ops;
 	struct module			*owner;
+	u32				sq_depth;
 	struct list_head		list;
 	unsigned int			users;
 };

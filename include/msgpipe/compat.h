@@ -13,6 +13,8 @@
 #include <linux/bvec.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/skbuff.h>
+#include <linux/uio.h>
 #include <linux/version.h>
 
 /* bvec_set_virt() arrived in 6.3; Debian's 6.1 has only bvec_set_page(). */
@@ -23,5 +25,72 @@ static inline void bvec_set_virt(struct bio_vec *bv, void *vaddr,
 	bvec_set_page(bv, virt_to_page(vaddr), len, offset_in_page(vaddr));
 }
 #endif
+
+/* pin_user_pages_remote() lost its vmas argument in 6.5. Caller holds
+ * mmap_read_lock(mm); FOLL_LONGTERM needs locked == NULL on 6.1.
+ */
+static inline long msgpipe_pin_user_pages_remote(struct mm_struct *mm,
+						 unsigned long start,
+						 unsigned long n,
+						 struct page **pages)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, start, n, FOLL_LONGTERM, pages,
+				     NULL, NULL);
+#else
+	return pin_user_pages_remote(mm, start, n, FOLL_LONGTERM, pages, NULL);
+#endif
+}
+
+/*
+ * A caller-owned struct ubuf_info passed to TCP with msg_ubuf and
+ * MSG_ZEROCOPY: 6.1 has a bare callback, 6.10 an ops structure. The
+ * completion is called with the skb being freed (NULL for the submitter's
+ * own reference) and whether the pages went out without a copy.
+ */
+typedef void (*msgpipe_ubuf_complete_t)(struct sk_buff *skb,
+					struct ubuf_info *uarg, bool success);
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define MSGPIPE_DEFINE_UBUF_OPS(name, fn)	\
+	static const msgpipe_ubuf_complete_t name = fn
+static inline void msgpipe_ubuf_init(struct ubuf_info *uarg,
+				     const msgpipe_ubuf_complete_t *ops)
+{
+	uarg->callback = *ops;
+	refcount_set(&uarg->refcnt, 1);
+	uarg->flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
+}
+#else
+#define MSGPIPE_DEFINE_UBUF_OPS(name, fn)	\
+	static const struct ubuf_info_ops name = { .complete = fn }
+static inline void msgpipe_ubuf_init(struct ubuf_info *uarg,
+				     const struct ubuf_info_ops *ops)
+{
+	uarg->ops = ops;
+	refcount_set(&uarg->refcnt, 1);
+	uarg->flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
+}
+#endif
+
+/* The next user segment of a user-backed iterator (ITER_IOVEC or
+ * ITER_UBUF); 6.4 replaced iov_iter_iovec() with iter_iov_addr/len().
+ */
+static inline struct iovec msgpipe_iter_seg(const struct iov_iter *it)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+	if (iter_is_ubuf(it))
+		return (struct iovec) {
+			.iov_base = it->ubuf + it->iov_offset,
+			.iov_len = it->count,
+		};
+	return iov_iter_iovec(it);
+#else
+	return (struct iovec) {
+		.iov_base = iter_iov_addr(it),
+		.iov_len = iter_iov_len(it),
+	};
+#endif
+}
 
 #endif /* _MSGPIPE_COMPAT_H */

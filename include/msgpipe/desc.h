@@ -16,7 +16,8 @@ struct page;
 #define MSGPIPE_DESC_F_EOP	0x0001	/* last descriptor of the message */
 #define MSGPIPE_DESC_F_RETX	0x0002	/* re-posted for retransmission */
 #define MSGPIPE_DESC_F_COPY	0x0004	/* pages are the host's own copy */
-#define MSGPIPE_DESC_F_ALL	0x0007
+#define MSGPIPE_DESC_F_PINNED	0x0008	/* pages are user pages the host pinned */
+#define MSGPIPE_DESC_F_ALL	0x000f
 
 /* Bounds the agent relies on when it walks a chain. */
 #define MSGPIPE_CHAIN_MAX_DESCS	4096

@@ -30,9 +30,15 @@
  * @MSGPIPE_T_REFUSE:    no listener, backlog full, or refused; @window
  *                       carries the errno (ECONNREFUSED)
  * @MSGPIPE_T_DATA:      @chunk_len bytes at @offset of message @msg_seq,
- *                       whose length is @total_len
- * @MSGPIPE_T_ACK:       cumulative message acknowledgment (reserved)
- * @MSGPIPE_T_NACK:      negative acknowledgment (reserved)
+ *                       whose length is @total_len; the first byte has
+ *                       session stream sequence number @stream_seq. With
+ *                       MSGPIPE_F_ABORT and no payload: the whole message
+ *                       (starting at @stream_seq) is void
+ * @MSGPIPE_T_ACK:       cumulative acknowledgment (@stream_seq, @msg_seq),
+ *                       receive window (@window, @msg_window) and up to
+ *                       MSGPIPE_SACK_MAX selective blocks as payload
+ * @MSGPIPE_T_NACK:      negative acknowledgment (reserved: holes below a
+ *                       SACK block are the negative acknowledgment)
  * @MSGPIPE_T_FIN:       the sender will send no more messages
  * @MSGPIPE_T_FIN_ACK:   the FIN was received
  * @MSGPIPE_T_BATCH:     batched multi-destination items (reserved)
@@ -64,26 +70,45 @@ enum msgpipe_frame_type {
 
 /* Frame flags. */
 #define MSGPIPE_F_DATA_CRC	0x0001	/* @data_crc covers the payload */
-#define MSGPIPE_F_ABORT		0x0002	/* FIN: the session is reset, not closed */
+#define MSGPIPE_F_ABORT		0x0002	/* FIN: reset, not closed; DATA: void message */
 #define MSGPIPE_F_ALL		(MSGPIPE_F_DATA_CRC | MSGPIPE_F_ABORT)
+
+/* Selective acknowledgment blocks an ACK may carry, 16 bytes each. */
+#define MSGPIPE_SACK_MAX	4
+
+/**
+ * struct msgpipe_sack - one selective acknowledgment block on the wire
+ * @lo: first stream byte received beyond the cumulative acknowledgment
+ * @hi: one past the last
+ */
+struct msgpipe_sack {
+	__be64	lo;
+	__be64	hi;
+};
 
 /**
  * struct msgpipe_wire_hdr - the 64-byte frame header, all big endian
- * @magic:     MSGPIPE_WIRE_MAGIC
- * @version:   MSGPIPE_WIRE_VERSION; other versions are refused
- * @type:      enum msgpipe_frame_type
- * @flags:     MSGPIPE_F_*
- * @hdr_len:   MSGPIPE_HDR_LEN
- * @port:      SYNC: destination service port; otherwise 0
- * @dst_sid:   receiver's session id (0 in SYNC)
- * @src_sid:   sender's session id
- * @msg_seq:   message sequence number within the session, from 1
- * @offset:    byte offset of this chunk in its message
- * @total_len: length of the whole message
- * @chunk_len: payload bytes that follow this header
- * @window:    receive window in bytes (REFUSE: errno)
- * @data_crc:  CRC32C of the payload when MSGPIPE_F_DATA_CRC is set, else 0
- * @hdr_crc:   CRC32C of the 64 header bytes with this field zero
+ * @magic:      MSGPIPE_WIRE_MAGIC
+ * @version:    MSGPIPE_WIRE_VERSION; other versions are refused
+ * @type:       enum msgpipe_frame_type
+ * @flags:      MSGPIPE_F_*
+ * @hdr_len:    MSGPIPE_HDR_LEN
+ * @port:       SYNC: destination service port; otherwise 0
+ * @dst_sid:    receiver's session id (0 in SYNC)
+ * @src_sid:    sender's session id
+ * @chunk_len:  payload bytes that follow this header
+ * @msg_seq:    DATA: message sequence number within the session, from 1;
+ *              ACK: the last message received whole and in order
+ * @stream_seq: DATA: stream sequence number of the first payload byte;
+ *              ACK: every stream byte below it was received
+ * @offset:     DATA: byte offset of this chunk in its message
+ * @total_len:  DATA: length of the whole message
+ * @window:     SYNC, ACCEPT, ACK: bytes the peer may send beyond the
+ *              acknowledged stream position; REFUSE: the errno
+ * @msg_window: SYNC, ACCEPT, ACK: messages the peer may start beyond
+ *              @msg_seq
+ * @data_crc:   CRC32C of the payload when MSGPIPE_F_DATA_CRC is set, else 0
+ * @hdr_crc:    CRC32C of the 64 header bytes with this field zero
  */
 struct msgpipe_wire_hdr {
 	__be32	magic;
@@ -94,28 +119,32 @@ struct msgpipe_wire_hdr {
 	__be16	port;
 	__be32	dst_sid;
 	__be32	src_sid;
-	__be64	msg_seq;
-	__be64	offset;
-	__be64	total_len;
 	__be32	chunk_len;
+	__be64	msg_seq;
+	__be64	stream_seq;
+	__be32	offset;
+	__be32	total_len;
 	__be32	window;
+	__be32	msg_window;
 	__be32	data_crc;
 	__be32	hdr_crc;
 };
 
 /**
  * struct msgpipe_frame - a decoded frame header in host byte order
- * @type:      enum msgpipe_frame_type
- * @flags:     MSGPIPE_F_*
- * @port:      SYNC destination port
- * @dst_sid:   receiver's session id
- * @src_sid:   sender's session id
- * @msg_seq:   message sequence number
- * @offset:    chunk offset in the message
- * @total_len: message length
- * @chunk_len: payload length
- * @window:    receive window (REFUSE: errno)
- * @data_crc:  payload CRC32C when MSGPIPE_F_DATA_CRC is set
+ * @type:       enum msgpipe_frame_type
+ * @flags:      MSGPIPE_F_*
+ * @port:       SYNC destination port
+ * @dst_sid:    receiver's session id
+ * @src_sid:    sender's session id
+ * @chunk_len:  payload length
+ * @msg_seq:    message sequence number (ACK: cumulative)
+ * @stream_seq: stream sequence number (ACK: cumulative)
+ * @offset:     chunk offset in the message
+ * @total_len:  message length
+ * @window:     receive window in bytes (REFUSE: errno)
+ * @msg_window: receive window in messages
+ * @data_crc:   payload CRC32C when MSGPIPE_F_DATA_CRC is set
  */
 struct msgpipe_frame {
 	__u8	type;
@@ -123,12 +152,24 @@ struct msgpipe_frame {
 	__u16	port;
 	__u32	dst_sid;
 	__u32	src_sid;
-	__u64	msg_seq;
-	__u64	offset;
-	__u64	total_len;
 	__u32	chunk_len;
+	__u64	msg_seq;
+	__u64	stream_seq;
+	__u32	offset;
+	__u32	total_len;
 	__u32	window;
+	__u32	msg_window;
 	__u32	data_crc;
+};
+
+/**
+ * struct msgpipe_range - a decoded selective acknowledgment block
+ * @lo: first stream byte
+ * @hi: one past the last
+ */
+struct msgpipe_range {
+	__u64	lo;
+	__u64	hi;
 };
 
 void msgpipe_wire_encode(const struct msgpipe_frame *f,
@@ -137,5 +178,9 @@ int msgpipe_wire_decode(const void *buf, unsigned int len,
 			struct msgpipe_frame *f);
 __u32 msgpipe_wire_crc(__u32 crc, const void *buf, unsigned int len);
 const char *msgpipe_wire_type_name(unsigned int type);
+int msgpipe_wire_sack_decode(const struct msgpipe_frame *f, const void *buf,
+			     struct msgpipe_range *r);
+void msgpipe_wire_sack_encode(const struct msgpipe_range *r, unsigned int n,
+			      void *buf);
 
 #endif /* _MSGPIPE_WIRE_H */

@@ -69,4 +69,32 @@ struct sockaddr_msgpipe {
  * A reader with a small buffer therefore reads a large message in pieces.
  */
 
+/**
+ * SOL_MSGPIPE - setsockopt()/getsockopt() level of AF_MSGPIPE options, and
+ * the cmsg level of completions read with recvmsg(MSG_ERRQUEUE).
+ */
+#define SOL_MSGPIPE		0x4d50
+
+/* Options at SOL_MSGPIPE (int). */
+#define MSGPIPE_NOTIFY		1	/* rw: a completion for every message */
+#define MSGPIPE_UNACKED		2	/* ro: bytes sent, not acknowledged */
+#define MSGPIPE_WINDOW		3	/* ro: bytes the peer's window allows */
+
+/* cmsg type of a completion (struct sock_extended_err). */
+#define MSGPIPE_RECVERR		1
+
+/*
+ * Completions: a message sent with MSG_ZEROCOPY, every message when
+ * MSGPIPE_NOTIFY is set, and every message that fails after sendmsg()
+ * returned, completes on the socket's error queue once the peer host
+ * acknowledged it (or it failed). Like MSG_ZEROCOPY: ee_origin is
+ * SO_EE_ORIGIN_ZEROCOPY, [ee_info, ee_data] the inclusive range of message
+ * numbers (the Nth successful sendmsg() of the socket is message N, modulo
+ * 2^32), ee_errno 0 or the error of all of them (EFAULT: a zero-copy
+ * buffer was unmapped or changed before it was sent again; ETIMEDOUT,
+ * ECONNRESET), ee_code SO_EE_CODE_ZEROCOPY_COPIED when the host copied the
+ * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel.
+ * A sender that leaves many completions unread is throttled.
+ */
+
 #endif /* _UAPI_LINUX_MSGPIPE_H */

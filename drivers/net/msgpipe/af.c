@@ -36,9 +36,12 @@ static void msgpipe_sk_destruct(struct sock *sk)
 {
 	struct msgpipe_sock *msk = msgpipe_sk(sk);
 
-	WARN_ON_ONCE(!list_empty(&msk->rx_msgs));
+	WARN_ON_ONCE(!list_empty(&msk->rx_msgs) || !list_empty(&msk->rx_ooo));
+	WARN_ON_ONCE(!list_empty(&msk->tx_msgs));
 	WARN_ON_ONCE(msk->local_id || msk->pipe);
+	skb_queue_purge(&sk->sk_error_queue);
 	mutex_destroy(&msk->tx_mutex);
+	mutex_destroy(&msk->tx_lock);
 	mutex_destroy(&msk->rx_mutex);
 	msgpipe_stat_dec(MSGPIPE_STAT_SOCKS);
 }
@@ -70,8 +73,12 @@ struct msgpipe_sock *msgpipe_sock_alloc(struct net *net, struct socket *sock,
 	msk->state = MSGPIPE_SS_NULL;
 	INIT_LIST_HEAD(&msk->pipe_node);
 	mutex_init(&msk->tx_mutex);
+	mutex_init(&msk->tx_lock);
 	mutex_init(&msk->rx_mutex);
+	INIT_LIST_HEAD(&msk->tx_msgs);
+	INIT_WORK(&msk->tx_purge_work, msgpipe_session_purge_work);
 	INIT_LIST_HEAD(&msk->rx_msgs);
+	INIT_LIST_HEAD(&msk->rx_ooo);
 	msk->rx_next_seq = 1;
 	INIT_LIST_HEAD(&msk->accept_q);
 	INIT_LIST_HEAD(&msk->accept_node);
@@ -117,11 +124,15 @@ void msgpipe_sock_close(struct msgpipe_sock *msk)
 		msgpipe_session_send_ctrl(msk, pipe, type, flags);
 	if (msk->local_id) {
 		xa_erase(&msk->mn->sids, msk->local_id);
+		if (pipe)
+			msgpipe_pipe_forget(pipe, msk->local_id);
 		msk->local_id = 0;
 		msgpipe_stat_dec(MSGPIPE_STAT_SESSIONS);
 	}
 	msgpipe_pipe_session_del(msk);
-	msgpipe_session_purge(msk);
+	/* A purge queued by a reset may still run; it finds nothing. */
+	msgpipe_tx_purge(msk, -ECONNABORTED);
+	msgpipe_rx_purge(msk);
 }
 
 static int msgpipe_addr_check(const struct sockaddr *uaddr, int len)
@@ -393,16 +404,20 @@ static __poll_t msgpipe_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLIN | EPOLLRDNORM;
 		goto out_unlock;
 	}
-	if (READ_ONCE(sk->sk_err))
+	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
-	if (m && m->received > m->consumed)
+	if (m && (m->received > m->consumed || m->voided))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (msk->peer_fin || (sk->sk_shutdown & RCV_SHUTDOWN))
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (st == MSGPIPE_SS_CLOSED)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP;
-	if (st == MSGPIPE_SS_READY && msk->tx_queued < READ_ONCE(sk->sk_sndbuf))
+	if (st == MSGPIPE_SS_READY &&
+	    msk->tx_stream - READ_ONCE(msk->tx_acked) < READ_ONCE(sk->sk_sndbuf) &&
+	    msk->tx_stream < READ_ONCE(msk->tx_right) &&
+	    msk->tx_seq < READ_ONCE(msk->tx_msg_limit) &&
+	    skb_queue_len(&sk->sk_error_queue) < MSGPIPE_ERRQ_MAX)
 		mask |= EPOLLOUT | EPOLLWRNORM;
 out_unlock:
 	spin_unlock(&msk->lock);
@@ -482,7 +497,7 @@ static int msgpipe_release(struct socket *sock)
 static int msgpipe_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	const int allowed = MSG_DONTWAIT | MSG_EOR | MSG_NOSIGNAL |
-			    MSG_CMSG_COMPAT;
+			    MSG_CMSG_COMPAT | MSG_ZEROCOPY;
 
 	if (msg->msg_flags & ~allowed)
 		return -EOPNOTSUPP;
@@ -503,12 +518,14 @@ static int msgpipe_recvmsg(struct socket *sock, struct msghdr *msg,
 			   size_t len, int flags)
 {
 	const int allowed = MSG_DONTWAIT | MSG_WAITALL | MSG_CMSG_COMPAT |
-			    MSG_NOSIGNAL;
+			    MSG_NOSIGNAL | MSG_ERRQUEUE;
 	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
 	int ret;
 
 	if (flags & ~allowed)
 		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return msgpipe_session_errqueue(msk, msg, len);
 	if (sock->state == SS_UNCONNECTED)
 		return -ENOTCONN;
 	if (!len)
@@ -530,13 +547,54 @@ static int msgpipe_ioctl(struct socket *sock, unsigned int cmd,
 static int msgpipe_setsockopt(struct socket *sock, int level, int optname,
 			      sockptr_t optval, unsigned int optlen)
 {
-	return -ENOPROTOOPT;
+	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
+	int val;
+
+	if (level != SOL_MSGPIPE)
+		return -ENOPROTOOPT;
+	if (optname != MSGPIPE_NOTIFY)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val != 0 && val != 1)
+		return -EINVAL;
+	WRITE_ONCE(msk->tx_notify, val);
+	return 0;
 }
 
 static int msgpipe_getsockopt(struct socket *sock, int level, int optname,
 			      char __user *optval, int __user *optlen)
 {
-	return -ENOPROTOOPT;
+	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
+	int val, len;
+
+	if (level != SOL_MSGPIPE)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < (int)sizeof(int))
+		return -EINVAL;
+	switch (optname) {
+	case MSGPIPE_NOTIFY:
+		val = READ_ONCE(msk->tx_notify);
+		break;
+	case MSGPIPE_UNACKED:
+		val = min_t(u64, msk->tx_stream - READ_ONCE(msk->tx_acked),
+			    INT_MAX);
+		break;
+	case MSGPIPE_WINDOW:
+		val = min_t(u64, READ_ONCE(msk->tx_right) - msk->tx_stream,
+			    INT_MAX);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = sizeof(int);
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 static struct proto_ops msgpipe_seqpacket_ops = {

@@ -25,7 +25,7 @@ static DECLARE_WAIT_QUEUE_HEAD(msgpipe_agents_wq);
  * msgpipe_agent_register() - make an agent available to new pipes
  * @agent: the agent, with every op set
  *
- * Return: 0, or -EINVAL if an op is missing.
+ * Return: 0, or -EINVAL if an op is missing or the ring size is odd.
  */
 int msgpipe_agent_register(struct msgpipe_agent *agent)
 {
@@ -33,9 +33,14 @@ int msgpipe_agent_register(struct msgpipe_agent *agent)
 
 	if (!ops || !ops->pipe_create || !ops->pipe_destroy ||
 	    !ops->conn_attach || !ops->post || !ops->doorbell ||
-	    !ops->rx_resume || !agent->name) {
+	    !ops->forget || !agent->name) {
 		pr_err("agent %s: incomplete ops, not registered\n",
 		       agent->name ?: "(unnamed)");
+		return -EINVAL;
+	}
+	if (agent->sq_depth < 16 || agent->sq_depth > 65536) {
+		pr_err("agent %s: sq_depth %u out of 16..65536\n", agent->name,
+		       agent->sq_depth);
 		return -EINVAL;
 	}
 	mutex_lock(&msgpipe_agents_lock);

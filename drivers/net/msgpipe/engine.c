@@ -183,6 +183,8 @@ static int __net_init msgpipe_net_init(struct net *net)
 	INIT_LIST_HEAD(&mn->pipes);
 	atomic_set(&mn->nr_pipes, 0);
 	init_waitqueue_head(&mn->pipes_wq);
+	init_waitqueue_head(&mn->pin_wq);
+	atomic_long_set(&mn->pinned, 0);
 	INIT_WORK(&mn->accept_work, msgpipe_accept_work);
 	xa_init_flags(&mn->sids, XA_FLAGS_ALLOC1);
 	xa_init(&mn->ports);

@@ -22,6 +22,12 @@
 
 extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
+extern unsigned int msgpipe_pin_cap_kb;
+
+/* Messages a receiver queues beyond those read: its message window. */
+#define MSGPIPE_RX_MSGS		256
+/* Completions a sender may leave unread before it is throttled. */
+#define MSGPIPE_ERRQ_MAX	64
 
 /**
  * struct msgpipe_net - the engine: msgpipe state of one network namespace
@@ -38,6 +44,8 @@ extern struct workqueue_struct *msgpipe_wq;
  * @ports:       bound service port -> struct msgpipe_sock
  * @tcp_port:    TCP port of @listener and of peers' listeners
  * @exiting:     the namespace is going away; no new pipes
+ * @pinned:      user pages pinned for zero-copy sends in this namespace
+ * @pin_wq:      senders waiting for @pinned to drop under the cap
  */
 struct msgpipe_net {
 	struct net		*net;
@@ -52,6 +60,8 @@ struct msgpipe_net {
 	struct xarray		ports;
 	u16			tcp_port;
 	bool			exiting;
+	atomic_long_t		pinned;
+	wait_queue_head_t	pin_wq;
 };
 
 /**
@@ -70,7 +80,8 @@ enum msgpipe_pipe_state {
  * @node:        in @mn->pipes while up
  * @all_node:    in the global list the agent registry walks
  * @refs:        sessions, the engine list and in-flight users
- * @lock:        protects @state, @apipe, @sessions, @nr_sessions
+ * @lock:        protects @state, @apipe, @sessions, @nr_sessions,
+ *               @posted, @backlog
  * @state:       enum msgpipe_pipe_state
  * @err:         why it went down
  * @apipe:       the agent's half; NULL once detached
@@ -79,6 +90,8 @@ enum msgpipe_pipe_state {
  * @nr_sessions: how many; an idle outbound pipe is closed
  * @inbound:     created by an accepted connection
  * @peer:        the peer's address (AF_INET or AF_INET6)
+ * @posted:      frames in the agent's submission ring, not completed
+ * @backlog:     frames waiting for room in the ring (msgpipe_tx.node)
  * @id:          number for logs and counters
  * @destroy_work: final teardown, off any agent context
  */
@@ -96,6 +109,8 @@ struct msgpipe_pipe {
 	unsigned int		nr_sessions;
 	bool			inbound;
 	struct sockaddr_storage	peer;
+	u32			posted;
+	struct list_head	backlog;
 	u32			id;
 	struct work_struct	destroy_work;
 };
@@ -127,9 +142,10 @@ enum msgpipe_session_state {
  * struct msgpipe_rxmsg - a message being received
  * @node:     in the session's receive queue
  * @seq:      its sequence number
- * @total:    its length
- * @received: bytes arrived (always a prefix: chunks arrive in order)
+ * @total:    its length (cut to @received when voided)
+ * @received: bytes arrived in order
  * @consumed: bytes read by the application
+ * @voided:   the sender gave it up after part of it arrived
  * @chunks:   struct msgpipe_rxchunk, in offset order
  */
 struct msgpipe_rxmsg {
@@ -138,7 +154,97 @@ struct msgpipe_rxmsg {
 	u64			total;
 	u64			received;
 	u64			consumed;
+	bool			voided;
 	struct list_head	chunks;
+};
+
+/**
+ * struct msgpipe_pin_owner - whom a zero-copy message pins from and charges
+ * @mm:    the sender's mm (mmgrab), pinned from for a resend
+ * @user:  the user charged in locked_vm; NULL with CAP_IPC_LOCK
+ * @limit: its RLIMIT_MEMLOCK in pages at send time
+ */
+struct msgpipe_pin_owner {
+	struct mm_struct	*mm;
+	struct user_struct	*user;
+	unsigned long		limit;
+};
+
+/**
+ * struct msgpipe_txmsg - a sent message not yet acknowledged
+ * @node:    in msgpipe_sock.tx_msgs
+ * @refs:    the list's reference and one per frame that pins for it
+ * @seq:     its message number
+ * @stream:  stream sequence number of its first byte
+ * @len:     its length
+ * @status:  0, or why it failed (reported in its completion)
+ * @zc:      sent with MSG_ZEROCOPY from the user's pages
+ * @notify:  a completion goes to the error queue
+ * @voided:  given up; the peer was told with a void frame
+ * @po:      zero-copy: owner of the pages
+ * @note:    the completion, allocated at send time
+ * @nr_segs: zero-copy: entries in @iov
+ * @iov:     zero-copy: the user's segments
+ * @chunks:  struct msgpipe_txchunk not yet acknowledged, in stream order
+ */
+struct msgpipe_txmsg {
+	struct list_head	node;
+	refcount_t		refs;
+	u64			seq;
+	u64			stream;
+	u32			len;
+	int			status;
+	bool			zc;
+	bool			notify;
+	bool			voided;
+	struct msgpipe_pin_owner po;
+	struct sk_buff		*note;
+	unsigned int		nr_segs;
+	struct iovec		*iov;
+	struct list_head	chunks;
+};
+
+/**
+ * struct msgpipe_txchunk - an unacknowledged chunk of a message
+ * @node:     in msgpipe_txmsg.chunks, in stream order
+ * @stream:   stream sequence number of its first byte
+ * @len:      bytes
+ * @offset:   its offset in the message
+ * @crc:      zero-copy: CRC32C of the bytes when first pinned
+ * @nr_pages: copy mode: pages of the host's copy, else 0
+ * @pages:    the copy
+ */
+struct msgpipe_txchunk {
+	struct list_head	node;
+	u64			stream;
+	u32			len;
+	u32			offset;
+	u32			crc;
+	u32			nr_pages;
+	struct page		*pages[];
+};
+
+/**
+ * struct msgpipe_txbuf - a frame the host posted, with what it holds
+ * @tx:       the frame handed to the agent
+ * @desc:     its descriptor chain, or NULL
+ * @msk:      the session (holds a reference), or NULL for a REFUSE
+ * @msg:      the message whose pages are pinned (holds a reference)
+ * @pin:      the pages are pinned and charged to this owner; else each
+ *            holds a page reference
+ * @owned:    the pages were allocated for this frame (counted in TX_PAGES)
+ * @nr_pages: pages in @pages
+ * @pages:    what the descriptors point into
+ */
+struct msgpipe_txbuf {
+	struct msgpipe_tx	tx;
+	struct msgpipe_desc	*desc;
+	struct msgpipe_sock	*msk;
+	struct msgpipe_txmsg	*msg;
+	struct msgpipe_pin_owner *pin;
+	bool			owned;
+	u32			nr_pages;
+	struct page		*pages[];
 };
 
 /**
@@ -154,14 +260,30 @@ struct msgpipe_rxmsg {
  * @pipe:        the pipe the session uses (holds a reference)
  * @pipe_node:   in @pipe->sessions
  * @tx_mutex:    one sender at a time: a message's chunks are contiguous
+ * @tx_lock:     protects @tx_msgs and their chunks (see tx.c)
  * @rx_mutex:    one reader at a time
  * @tx_seq:      sequence number of the last message sent
- * @tx_queued:   bytes posted and not yet completed (bounded by sk_sndbuf)
  * @tx_stream:   stream sequence number of the next payload byte
+ * @tx_acked:    every stream byte below it was acknowledged
+ * @tx_right:    the peer's window: send no byte at or past it
+ * @tx_msg_limit: the peer's message window: start no message past it
+ * @tx_want:     bytes the sender waits to post (tx_mutex)
+ * @tx_want_seq: message it waits to start, 0 when in the middle of one
+ * @tx_notify:   MSGPIPE_NOTIFY: a completion for every message
+ * @tx_err:      the error a reset session's messages complete with
+ * @tx_purge_work: completes them after a reset
+ * @tx_msgs:     struct msgpipe_txmsg not yet acknowledged, in order
  * @rx_msgs:     struct msgpipe_rxmsg, oldest first
- * @rx_queued:   bytes received and not yet read (bounded by sk_rcvbuf)
+ * @rx_ooo:      chunks and voids that arrived ahead of @rx_stream
+ * @rx_queued:   payload bytes held, in order or not
+ * @rx_unread:   bytes received in order and not yet read
+ * @rx_stream:   every stream byte below it arrived
+ * @rx_right:    the right edge of our window, never moved back
+ * @rx_adv_right: the right edge last advertised
+ * @rx_adv_msgs: the message limit last advertised
+ * @rx_acked:    @rx_stream as of the last acknowledgment
  * @rx_next_seq: sequence number the next new message must have
- * @rx_throttled: the pipe was asked to pause receiving for us
+ * @rx_msgs_done: messages read whole or voided
  * @peer_fin:    the peer sent FIN: end of data after @rx_msgs
  * @accept_q:    listener: sessions waiting for accept()
  * @accept_len:  entries in @accept_q
@@ -179,14 +301,30 @@ struct msgpipe_sock {
 	struct msgpipe_pipe	*pipe;
 	struct list_head	pipe_node;
 	struct mutex		tx_mutex;	/* see @tx_mutex */
+	struct mutex		tx_lock;	/* see @tx_lock */
 	struct mutex		rx_mutex;	/* see @rx_mutex */
 	u64			tx_seq;
-	u64			tx_queued;
 	u64			tx_stream;
+	u64			tx_acked;
+	u64			tx_right;
+	u64			tx_msg_limit;
+	u32			tx_want;
+	u64			tx_want_seq;
+	bool			tx_notify;
+	int			tx_err;
+	struct work_struct	tx_purge_work;
+	struct list_head	tx_msgs;
 	struct list_head	rx_msgs;
+	struct list_head	rx_ooo;
 	u64			rx_queued;
+	u64			rx_unread;
+	u64			rx_stream;
+	u64			rx_right;
+	u64			rx_adv_right;
+	u64			rx_adv_msgs;
+	u64			rx_acked;
 	u64			rx_next_seq;
-	bool			rx_throttled;
+	u64			rx_msgs_done;
 	bool			peer_fin;
 	struct list_head	accept_q;
 	unsigned int		accept_len;
@@ -221,7 +359,7 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp);
 void msgpipe_pipe_put(struct msgpipe_pipe *pipe);
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx);
-void msgpipe_pipe_rx_resume(struct msgpipe_pipe *pipe);
+void msgpipe_pipe_forget(struct msgpipe_pipe *pipe, u32 sid);
 int msgpipe_pipe_session_add(struct msgpipe_pipe *pipe,
 			     struct msgpipe_sock *msk);
 void msgpipe_pipe_session_del(struct msgpipe_sock *msk);
@@ -229,20 +367,62 @@ void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful);
 void msgpipe_pipes_shutdown(struct msgpipe_net *mn);
 
 /* session.c */
-int msgpipe_session_send_ctrl(struct msgpipe_sock *msk,
-			      struct msgpipe_pipe *pipe, u8 type, u16 flags);
 void msgpipe_session_refuse(struct msgpipe_pipe *pipe, u32 dst, int err);
 int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 		       const struct msgpipe_frame *f,
 		       struct msgpipe_rxbuf *buf);
 void msgpipe_session_reset(struct msgpipe_sock *msk, int err);
-void msgpipe_session_tx_done(struct msgpipe_tx *tx);
-int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
-			    size_t len);
+void msgpipe_session_purge_work(struct work_struct *work);
+void msgpipe_sk_wake(struct sock *sk);
+
+/* rx.c */
+void msgpipe_rx_window_init(struct msgpipe_sock *msk, struct msgpipe_frame *f);
+void msgpipe_rx_ack(struct msgpipe_sock *msk);
+int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
+		    struct msgpipe_rxbuf *buf);
+void msgpipe_rxmsg_free(struct msgpipe_rxmsg *m);
+void msgpipe_rx_purge(struct msgpipe_sock *msk);
 int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 			    size_t len, int flags);
-void msgpipe_session_purge(struct msgpipe_sock *msk);
-void msgpipe_sk_wake(struct sock *sk);
+
+/* txbuf.c */
+struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_sock *msk,
+					  unsigned int nr_desc,
+					  unsigned int nr_pages);
+void msgpipe_txbuf_free(struct msgpipe_txbuf *txb);
+int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
+		    const struct msgpipe_frame *f,
+		    const struct msgpipe_range *r, unsigned int n);
+int msgpipe_session_send_ctrl(struct msgpipe_sock *msk,
+			      struct msgpipe_pipe *pipe, u8 type, u16 flags);
+int msgpipe_tx_void(struct msgpipe_sock *msk, struct msgpipe_txmsg *m);
+void msgpipe_session_tx_done(struct msgpipe_tx *tx);
+
+/* tx.c */
+void msgpipe_txchunk_free(struct msgpipe_txchunk *c);
+void msgpipe_txmsg_put(struct msgpipe_txmsg *m);
+void msgpipe_txmsg_trim(struct msgpipe_txmsg *m, u64 upto);
+int msgpipe_tx_post_chunk(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
+			  struct msgpipe_txchunk *c, bool retx);
+int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
+			    size_t len);
+
+/* complete.c */
+void msgpipe_tx_purge(struct msgpipe_sock *msk, int err);
+void msgpipe_session_cqe(struct msgpipe_pipe *pipe,
+			 const struct msgpipe_cqe *cqe);
+int msgpipe_session_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
+			     size_t len);
+
+/* pin.c */
+void msgpipe_pin_owner_init(struct msgpipe_pin_owner *po);
+void msgpipe_pin_owner_release(struct msgpipe_pin_owner *po);
+bool msgpipe_pin_room(struct msgpipe_net *mn, unsigned int n);
+int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+		      u64 addr, u32 len, struct page **pages, bool remote);
+void msgpipe_unpin(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+		   struct page **pages, unsigned int n);
+u32 msgpipe_pages_crc(u32 crc, struct page **pages, u32 off, u32 len);
 
 /* af.c */
 int msgpipe_af_init(void);

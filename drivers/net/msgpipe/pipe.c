@@ -14,7 +14,7 @@
  *
  * Locking: mn->lock (mutex) orders list membership and session attachment
  * against idle closing; pipe->lock (spinlock) protects state, the agent half
- * and the session list, and is held around post() and rx_resume() so the
+ * and the session list, and is held around post(), doorbell() and forget() so the
  * agent half cannot be destroyed under them. Order: mn->lock, pipe->lock,
  * msk->lock.
  *
@@ -49,6 +49,7 @@ static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 	spin_lock_init(&pipe->lock);
 	pipe->state = MSGPIPE_PIPE_UP;
 	INIT_LIST_HEAD(&pipe->sessions);
+	INIT_LIST_HEAD(&pipe->backlog);
 	pipe->inbound = inbound;
 	pipe->peer = *peer;
 	pipe->id = atomic_inc_return(&msgpipe_pipe_ids);
@@ -106,13 +107,22 @@ static void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
  */
 void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful)
 {
+	struct msgpipe_tx *tx, *tmp;
 	struct msgpipe_apipe *ap;
+	LIST_HEAD(backlog);
 
 	msgpipe_pipe_fail(pipe, -ENETDOWN);
 	spin_lock(&pipe->lock);
 	ap = pipe->apipe;
 	WRITE_ONCE(pipe->apipe, NULL);
+	list_splice_init(&pipe->backlog, &backlog);
 	spin_unlock(&pipe->lock);
+	/* Frames that never reached the ring complete here, unsent. */
+	list_for_each_entry_safe(tx, tmp, &backlog, node) {
+		list_del(&tx->node);
+		tx->status = -ECONNABORTED;
+		msgpipe_session_tx_done(tx);
+	}
 	if (!ap)
 		return;
 	ap->agent->ops->pipe_destroy(ap, graceful);
@@ -386,39 +396,81 @@ int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp)
  * @pipe: the pipe
  * @tx:   the frame
  *
+ * A frame goes into the agent's submission ring, or waits in the pipe's
+ * backlog while the ring is full; frames keep their order either way.
+ *
  * Return: 0, after which exactly one completion follows, or -errno when
  * the pipe is down (the caller still owns @tx).
  */
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx)
 {
 	struct msgpipe_apipe *ap;
-	int err;
+	int err = 0;
 
 	spin_lock(&pipe->lock);
 	ap = pipe->apipe;
 	if (pipe->state != MSGPIPE_PIPE_UP || !ap) {
 		err = pipe->err ?: -ENOTCONN;
+	} else if (pipe->posted >= pipe->agent->sq_depth ||
+		   !list_empty(&pipe->backlog)) {
+		list_add_tail(&tx->node, &pipe->backlog);
 	} else {
 		err = ap->agent->ops->post(ap, tx);
-		if (!err)
+		if (!err) {
+			pipe->posted++;
 			ap->agent->ops->doorbell(ap);
+		}
 	}
 	spin_unlock(&pipe->lock);
 	return err;
 }
 
+/* A frame left the ring: move what the backlog holds into the room. */
+static void msgpipe_pipe_refill(struct msgpipe_pipe *pipe, unsigned int done)
+{
+	struct msgpipe_apipe *ap;
+	struct msgpipe_tx *tx;
+	bool ring = false;
+	LIST_HEAD(failed);
+
+	spin_lock(&pipe->lock);
+	pipe->posted -= done;
+	ap = pipe->apipe;
+	while (ap && pipe->posted < pipe->agent->sq_depth &&
+	       (tx = list_first_entry_or_null(&pipe->backlog,
+					      struct msgpipe_tx, node))) {
+		list_del(&tx->node);
+		if (ap->agent->ops->post(ap, tx)) {
+			list_add_tail(&tx->node, &failed);
+			continue;
+		}
+		pipe->posted++;
+		ring = true;
+	}
+	if (ring)
+		ap->agent->ops->doorbell(ap);
+	spin_unlock(&pipe->lock);
+	while ((tx = list_first_entry_or_null(&failed, struct msgpipe_tx,
+					      node))) {
+		list_del(&tx->node);
+		tx->status = -ENOTCONN;
+		msgpipe_session_tx_done(tx);
+	}
+}
+
 /**
- * msgpipe_pipe_rx_resume() - let the agent deliver frames again
+ * msgpipe_pipe_forget() - the agent may drop what it keeps for a session
  * @pipe: the pipe
+ * @sid:  the local session id, no longer in use
  */
-void msgpipe_pipe_rx_resume(struct msgpipe_pipe *pipe)
+void msgpipe_pipe_forget(struct msgpipe_pipe *pipe, u32 sid)
 {
 	struct msgpipe_apipe *ap;
 
 	spin_lock(&pipe->lock);
 	ap = pipe->apipe;
 	if (ap)
-		ap->agent->ops->rx_resume(ap);
+		ap->agent->ops->forget(ap, sid);
 	spin_unlock(&pipe->lock);
 }
 
@@ -468,9 +520,8 @@ EXPORT_SYMBOL_GPL(msgpipe_agent_pipe_down);
  *
  * Process context.
  *
- * Return: 0; -ENOBUFS when the frame was taken but the agent must pause
- * receiving until msgpipe_agent_ops.rx_resume(); another -errno for a
- * protocol violation, after which the agent resets the connection.
+ * Return: 0, or -errno for a protocol violation, after which the agent
+ * resets the connection.
  */
 int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
 		     struct msgpipe_rxbuf *buf)
@@ -483,7 +534,7 @@ int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
 	} else {
 		err = msgpipe_session_rx(pipe, f, buf);
 	}
-	if (err && err != -ENOBUFS) {
+	if (err) {
 		msgpipe_stat_inc(MSGPIPE_STAT_PROTO_ERRORS);
 		net_warn_ratelimited("msgpipe: pipe %u: bad %s frame (%d), resetting\n",
 				     pipe->id, msgpipe_wire_type_name(f->type),
@@ -499,27 +550,38 @@ EXPORT_SYMBOL_GPL(msgpipe_agent_rx);
  * @cqe:  the completions
  * @n:    how many
  *
- * Process context.
+ * Process context. TX_DONE for frames posted from the backlog are counted
+ * here too, so the ring never overflows.
  */
 void msgpipe_agent_complete(struct msgpipe_pipe *pipe,
 			    struct msgpipe_cqe *cqe, unsigned int n)
 {
-	unsigned int i;
+	unsigned int i, done = 0;
 
 	for (i = 0; i < n; i++) {
 		switch (cqe[i].type) {
 		case MSGPIPE_CQE_TX_DONE:
 			cqe[i].tx->status = cqe[i].status;
 			msgpipe_session_tx_done(cqe[i].tx);
+			done++;
 			break;
 		case MSGPIPE_CQE_ERROR:
-			msgpipe_pipe_fail(pipe, cqe[i].status);
+			if (!cqe[i].sid) {
+				msgpipe_pipe_fail(pipe, cqe[i].status);
+				break;
+			}
+			fallthrough;
+		case MSGPIPE_CQE_ACKED:
+		case MSGPIPE_CQE_NEED_PAGES:
+			msgpipe_session_cqe(pipe, &cqe[i]);
 			break;
 		default:
 			WARN_ON_ONCE(1);
 			break;
 		}
 	}
+	if (done)
+		msgpipe_pipe_refill(pipe, done);
 }
 EXPORT_SYMBOL_GPL(msgpipe_agent_complete);
 

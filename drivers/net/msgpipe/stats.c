@@ -5,6 +5,7 @@
  * Copyright (c) 2026 The msgpipe authors
  */
 #include <linux/debugfs.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 #include "stats.h"
 
@@ -17,7 +18,9 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_LISTENERS] = "listeners",
 	[MSGPIPE_STAT_TX_BUFS] = "tx_bufs",
 	[MSGPIPE_STAT_TX_PAGES] = "tx_pages",
-	[MSGPIPE_STAT_TX_QUEUED] = "tx_queued_bytes",
+	[MSGPIPE_STAT_TX_UNACKED] = "tx_unacked_bytes",
+	[MSGPIPE_STAT_TX_MSGS_OPEN] = "tx_msgs_open",
+	[MSGPIPE_STAT_PINNED_PAGES] = "pinned_pages",
 	[MSGPIPE_STAT_RX_BUFS] = "rx_bufs",
 	[MSGPIPE_STAT_RX_PAGES] = "rx_pages",
 	[MSGPIPE_STAT_RX_QUEUED] = "rx_queued_bytes",
@@ -28,7 +31,28 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RX_UNKNOWN] = "rx_unknown_session",
 	[MSGPIPE_STAT_PROTO_ERRORS] = "proto_errors",
 	[MSGPIPE_STAT_REFUSED] = "refused",
+	[MSGPIPE_STAT_TX_ZC_BYTES] = "tx_zerocopy_bytes",
+	[MSGPIPE_STAT_TX_COPY_BYTES] = "tx_copied_bytes",
+	[MSGPIPE_STAT_TX_COMPLETIONS] = "tx_completions",
+	[MSGPIPE_STAT_TX_MSG_ERRORS] = "tx_msg_errors",
+	[MSGPIPE_STAT_TX_VOIDED] = "tx_voided",
+	[MSGPIPE_STAT_TX_RETIRED] = "tx_retired_sessions",
+	[MSGPIPE_STAT_RETRANSMITS] = "retransmits",
+	[MSGPIPE_STAT_REPINS] = "repins",
+	[MSGPIPE_STAT_REPIN_FAULTS] = "repin_faults",
+	[MSGPIPE_STAT_RETX_DEFERRED] = "retx_deferred",
+	[MSGPIPE_STAT_ACKS_SENT] = "acks_sent",
+	[MSGPIPE_STAT_WINDOW_UPDATES] = "window_updates",
+	[MSGPIPE_STAT_RX_VOIDED] = "rx_voided",
+	[MSGPIPE_STAT_RX_DUPS] = "rx_dups",
+	[MSGPIPE_STAT_RX_OOO] = "rx_ooo",
+	[MSGPIPE_STAT_RX_WINDOW_ERRORS] = "rx_window_errors",
 };
+
+/* Fault knobs; also module parameters, for when debugfs is locked down. */
+unsigned int msgpipe_fail_repin;
+module_param_named(fail_repin, msgpipe_fail_repin, uint, 0644);
+MODULE_PARM_DESC(fail_repin, "fail this many next re-pins with EFAULT (testing)");
 
 static struct dentry *msgpipe_debugfs;
 
@@ -55,6 +79,8 @@ int msgpipe_stats_init(void)
 	msgpipe_debugfs = debugfs_create_dir("msgpipe", NULL);
 	debugfs_create_file("stats", 0444, msgpipe_debugfs, NULL,
 			    &msgpipe_stats_fops);
+	debugfs_create_u32("fail_repin", 0600, msgpipe_debugfs,
+			   &msgpipe_fail_repin);
 	return 0;
 }
 

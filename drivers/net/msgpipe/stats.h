@@ -21,7 +21,9 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_LISTENERS,		/* G: engine TCP listeners */
 	MSGPIPE_STAT_TX_BUFS,		/* G: tx frames posted, not completed */
 	MSGPIPE_STAT_TX_PAGES,		/* G: pages held for tx */
-	MSGPIPE_STAT_TX_QUEUED,		/* G: payload bytes posted, not completed */
+	MSGPIPE_STAT_TX_UNACKED,	/* G: stream bytes sent, not acknowledged */
+	MSGPIPE_STAT_TX_MSGS_OPEN,	/* G: message records alive */
+	MSGPIPE_STAT_PINNED_PAGES,	/* G: user pages pinned for zero-copy */
 	MSGPIPE_STAT_RX_BUFS,		/* G: rx buffers alive */
 	MSGPIPE_STAT_RX_PAGES,		/* G: pages held for rx */
 	MSGPIPE_STAT_RX_QUEUED,		/* G: bytes received, not yet read */
@@ -32,6 +34,22 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RX_UNKNOWN,	/* T: frames for unknown sessions */
 	MSGPIPE_STAT_PROTO_ERRORS,	/* T: connections reset for violations */
 	MSGPIPE_STAT_REFUSED,		/* T: SYNCs refused */
+	MSGPIPE_STAT_TX_ZC_BYTES,	/* T: bytes sent from pinned user pages */
+	MSGPIPE_STAT_TX_COPY_BYTES,	/* T: bytes sent from the host's copy */
+	MSGPIPE_STAT_TX_COMPLETIONS,	/* T: completions queued to senders */
+	MSGPIPE_STAT_TX_MSG_ERRORS,	/* T: messages completed with an error */
+	MSGPIPE_STAT_TX_VOIDED,		/* T: void frames sent */
+	MSGPIPE_STAT_TX_RETIRED,	/* T: sessions retired by the agent */
+	MSGPIPE_STAT_RETRANSMITS,	/* T: chunks posted again */
+	MSGPIPE_STAT_REPINS,		/* T: zero-copy chunks re-pinned */
+	MSGPIPE_STAT_REPIN_FAULTS,	/* T: re-pins that found other memory */
+	MSGPIPE_STAT_RETX_DEFERRED,	/* T: resends put off (pin limits) */
+	MSGPIPE_STAT_ACKS_SENT,		/* T: ACK frames sent */
+	MSGPIPE_STAT_WINDOW_UPDATES,	/* T: ACKs sent because reading opened */
+	MSGPIPE_STAT_RX_VOIDED,		/* T: voided messages received */
+	MSGPIPE_STAT_RX_DUPS,		/* T: duplicate chunks dropped */
+	MSGPIPE_STAT_RX_OOO,		/* T: chunks that arrived ahead */
+	MSGPIPE_STAT_RX_WINDOW_ERRORS,	/* T: frames past the window */
 	MSGPIPE_STAT_NR,
 };
 
@@ -50,6 +68,19 @@ static inline void msgpipe_stat_inc(enum msgpipe_stat s)
 static inline void msgpipe_stat_dec(enum msgpipe_stat s)
 {
 	atomic64_dec(&msgpipe_stats[s]);
+}
+
+extern unsigned int msgpipe_fail_repin;
+
+/* Take one shot of a fault-injection counter, if it has any left. */
+static inline bool msgpipe_fault_take(unsigned int *shots)
+{
+	unsigned int v = READ_ONCE(*shots);
+
+	while (v)
+		if (try_cmpxchg(shots, &v, v - 1))
+			return true;
+	return false;
 }
 
 int msgpipe_stats_init(void);

@@ -83,15 +83,38 @@ void msgpipe_wire_encode(const struct msgpipe_frame *f,
 	h->port = cpu_to_be16(f->port);
 	h->dst_sid = cpu_to_be32(f->dst_sid);
 	h->src_sid = cpu_to_be32(f->src_sid);
-	h->msg_seq = cpu_to_be64(f->msg_seq);
-	h->offset = cpu_to_be64(f->offset);
-	h->total_len = cpu_to_be64(f->total_len);
 	h->chunk_len = cpu_to_be32(f->chunk_len);
+	h->msg_seq = cpu_to_be64(f->msg_seq);
+	h->stream_seq = cpu_to_be64(f->stream_seq);
+	h->offset = cpu_to_be32(f->offset);
+	h->total_len = cpu_to_be32(f->total_len);
 	h->window = cpu_to_be32(f->window);
+	h->msg_window = cpu_to_be32(f->msg_window);
 	h->data_crc = cpu_to_be32(f->data_crc);
 	h->hdr_crc = cpu_to_be32(msgpipe_wire_crc(~0U, h, sizeof(*h)));
 }
 EXPORT_SYMBOL_GPL(msgpipe_wire_encode);
+
+/* Stream sequence numbers stay below 2^62: no wrap in a session's life. */
+#define MSGPIPE_STREAM_LIMIT	BIT_ULL(62)
+
+static int msgpipe_wire_check_data(const struct msgpipe_frame *f)
+{
+	if (!f->dst_sid || !f->src_sid || !f->msg_seq)
+		return -EPROTO;
+	if (!f->total_len || f->total_len > MSGPIPE_MAX_MSG)
+		return -EMSGSIZE;
+	if (f->stream_seq >= MSGPIPE_STREAM_LIMIT || f->msg_window ||
+	    f->window || f->port)
+		return -EPROTO;
+	if (f->flags & MSGPIPE_F_ABORT)
+		/* A void message: no payload, names the whole message. */
+		return f->chunk_len || f->offset ? -EPROTO : 0;
+	if (!f->chunk_len || f->offset >= f->total_len ||
+	    f->chunk_len > f->total_len - f->offset)
+		return -EPROTO;
+	return 0;
+}
 
 static int msgpipe_wire_check(const struct msgpipe_frame *f)
 {
@@ -101,39 +124,45 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 		return -EPROTO;
 	if (f->chunk_len > MSGPIPE_CHUNK_MAX)
 		return -EMSGSIZE;
-	if ((f->flags & MSGPIPE_F_ABORT) && f->type != MSGPIPE_T_FIN)
+	if ((f->flags & MSGPIPE_F_ABORT) && f->type != MSGPIPE_T_FIN &&
+	    f->type != MSGPIPE_T_DATA)
 		return -EPROTO;
 	if ((f->flags & MSGPIPE_F_DATA_CRC) && f->type != MSGPIPE_T_DATA)
 		return -EPROTO;
+	if (f->type != MSGPIPE_T_SYNC && f->port)
+		return -EPROTO;
 
 	switch (f->type) {
+	case MSGPIPE_T_DATA:
+		return msgpipe_wire_check_data(f);
+	case MSGPIPE_T_ACK:
+		if (!f->dst_sid || !f->src_sid ||
+		    f->stream_seq >= MSGPIPE_STREAM_LIMIT ||
+		    f->chunk_len % sizeof(struct msgpipe_sack) ||
+		    f->chunk_len > MSGPIPE_SACK_MAX * sizeof(struct msgpipe_sack))
+			return -EPROTO;
+		return f->offset || f->total_len ? -EPROTO : 0;
 	case MSGPIPE_T_SYNC:
 		if (!f->port || f->dst_sid || !f->src_sid)
 			return -EPROTO;
 		break;
-	case MSGPIPE_T_DATA:
-		if (!f->dst_sid || !f->src_sid || !f->msg_seq)
-			return -EPROTO;
-		if (!f->total_len || f->total_len > MSGPIPE_MAX_MSG)
-			return -EMSGSIZE;
-		if (!f->chunk_len || f->offset >= f->total_len ||
-		    f->chunk_len > f->total_len - f->offset)
-			return -EPROTO;
-		return 0;
 	case MSGPIPE_T_REFUSE:
 		/* Refusing a SYNC: the refuser may have no session. */
-		if (!f->dst_sid)
+		if (!f->dst_sid || f->msg_window)
 			return -EPROTO;
 		break;
-	default:
+	case MSGPIPE_T_ACCEPT:
 		if (!f->dst_sid || !f->src_sid)
 			return -EPROTO;
 		break;
+	default:
+		if (!f->dst_sid || !f->src_sid || f->window || f->msg_window)
+			return -EPROTO;
+		break;
 	}
-	/* Only DATA carries a payload or message coordinates. */
-	if (f->chunk_len || f->total_len || f->offset)
-		return -EPROTO;
-	if (f->type != MSGPIPE_T_SYNC && f->port)
+	/* Only DATA and ACK carry a payload or stream coordinates. */
+	if (f->chunk_len || f->total_len || f->offset || f->msg_seq ||
+	    f->stream_seq)
 		return -EPROTO;
 	return 0;
 }
@@ -175,14 +204,74 @@ int msgpipe_wire_decode(const void *buf, unsigned int len,
 	f->port = be16_to_cpu(h.port);
 	f->dst_sid = be32_to_cpu(h.dst_sid);
 	f->src_sid = be32_to_cpu(h.src_sid);
-	f->msg_seq = be64_to_cpu(h.msg_seq);
-	f->offset = be64_to_cpu(h.offset);
-	f->total_len = be64_to_cpu(h.total_len);
 	f->chunk_len = be32_to_cpu(h.chunk_len);
+	f->msg_seq = be64_to_cpu(h.msg_seq);
+	f->stream_seq = be64_to_cpu(h.stream_seq);
+	f->offset = be32_to_cpu(h.offset);
+	f->total_len = be32_to_cpu(h.total_len);
 	f->window = be32_to_cpu(h.window);
+	f->msg_window = be32_to_cpu(h.msg_window);
 	f->data_crc = be32_to_cpu(h.data_crc);
 	if (!(f->flags & MSGPIPE_F_DATA_CRC) && f->data_crc)
 		return -EPROTO;
 	return msgpipe_wire_check(f);
 }
 EXPORT_SYMBOL_GPL(msgpipe_wire_decode);
+
+/**
+ * msgpipe_wire_sack_decode() - parse the selective blocks of an ACK
+ * @f:   the ACK's validated header
+ * @buf: its payload, @f->chunk_len bytes
+ * @r:   room for MSGPIPE_SACK_MAX ranges
+ *
+ * Blocks must lie above the cumulative acknowledgment, be non-empty, in
+ * ascending order and apart from each other.
+ *
+ * Return: the number of blocks, or -EPROTO.
+ */
+int msgpipe_wire_sack_decode(const struct msgpipe_frame *f, const void *buf,
+			     struct msgpipe_range *r)
+{
+	unsigned int i, n = f->chunk_len / sizeof(struct msgpipe_sack);
+	const struct msgpipe_sack *s = buf;
+	u64 floor = f->stream_seq;
+
+	if (f->type != MSGPIPE_T_ACK || n > MSGPIPE_SACK_MAX)
+		return -EPROTO;
+	for (i = 0; i < n; i++) {
+		struct msgpipe_sack b;
+
+		memcpy(&b, &s[i], sizeof(b));
+		r[i].lo = be64_to_cpu(b.lo);
+		r[i].hi = be64_to_cpu(b.hi);
+		if (r[i].lo <= floor || r[i].hi <= r[i].lo ||
+		    r[i].hi >= MSGPIPE_STREAM_LIMIT)
+			return -EPROTO;
+		floor = r[i].hi;
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_sack_decode);
+
+/**
+ * msgpipe_wire_sack_encode() - write selective blocks in wire order
+ * @r:   the ranges, ascending and apart
+ * @n:   how many, at most MSGPIPE_SACK_MAX
+ * @buf: room for @n struct msgpipe_sack
+ */
+void msgpipe_wire_sack_encode(const struct msgpipe_range *r, unsigned int n,
+			      void *buf)
+{
+	struct msgpipe_sack *s = buf;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct msgpipe_sack b = {
+			.lo = cpu_to_be64(r[i].lo),
+			.hi = cpu_to_be64(r[i].hi),
+		};
+
+		memcpy(&s[i], &b, sizeof(b));
+	}
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_sack_encode);

@@ -8,12 +8,16 @@
  * never exit by themselves, so kthread_stop() is always valid. A broken
  * connection is shut down once (msa_conn_fail()), reported to the host, and
  * from then on the transmit thread completes whatever it is given with an
- * error. Payload is reached only through the pages of the descriptors.
+ * error. Payload is reached only through the pages of the descriptors,
+ * sent zero-copy (zc.c) or copied by TCP. ACK frames feed flow.c before
+ * they go up to the host, which reads the window from them.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
 #include <linux/highmem.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/random.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -47,7 +51,7 @@ static int msa_walk_bvec(void *ctx, struct page *page, unsigned int off,
 {
 	struct msa_walk *w = ctx;
 
-	if (w->n >= MSA_BVEC_MAX)
+	if (w->n >= MSA_BVEC_MAX - 1)	/* room for the header */
 		return -E2BIG;
 	bvec_set_page(&w->bvec[w->n++], page, len, off);
 	return 0;
@@ -64,20 +68,56 @@ static int msa_walk_crc(void *ctx, struct page *page, unsigned int off,
 	return 0;
 }
 
-static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx)
+static bool msa_drop(const struct msgpipe_frame *f)
 {
-	struct msa_walk w = { .bvec = conn->bvec, .n = 1, .crc = ~0U };
+	u32 permille = READ_ONCE(msa_knobs.drop_permille);
+
+	return f->chunk_len && permille &&
+	       get_random_u32_below(1000) < permille;
+}
+
+static int msa_send(struct msa_conn *conn, struct bio_vec *bv,
+		    unsigned int n, size_t len, unsigned int flags)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | flags };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
+	while (msg_data_left(&msg)) {
+		int ret = sock_sendmsg(conn->sock, &msg);
+
+		if (ret <= 0)
+			return ret ?: -EPIPE;
+	}
+	return 0;
+}
+
+/* Send one frame. Returns 0 or -errno; *async when the frame's TX_DONE
+ * will come from the zero-copy release instead of from the caller.
+ */
+static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
+			bool *async)
+{
+	struct msa_walk w = { .bvec = conn->bvec, .n = 0, .crc = ~0U };
 	struct msgpipe_frame f = tx->frame;
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	size_t len = MSGPIPE_HDR_LEN + f.chunk_len;
+	struct bio_vec hv;
 	int err;
 
+	*async = false;
+	if (f.type == MSGPIPE_T_DATA) {
+		/* Recorded first: the acknowledgment may beat sendmsg(). */
+		msa_flow_sent(conn->mp, tx);
+		if (msa_drop(&f)) {
+			msa_stat_add(MSA_STAT_DROPPED, 1);
+			return 0;
+		}
+	}
 	if (f.chunk_len) {
 		err = msgpipe_chain_walk(tx->chain, 0, f.chunk_len,
 					 msa_walk_bvec, &w);
 		if (err)
 			return err;
-		if (READ_ONCE(msa_data_crc)) {
+		if (READ_ONCE(msa_knobs.data_crc) &&
+		    !(f.flags & MSGPIPE_F_DATA_CRC) && f.type == MSGPIPE_T_DATA) {
 			msgpipe_chain_walk(tx->chain, 0, f.chunk_len,
 					   msa_walk_crc, &w);
 			f.flags |= MSGPIPE_F_DATA_CRC;
@@ -85,17 +125,23 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx)
 		}
 	}
 	msgpipe_wire_encode(&f, conn->hdr);
-	bvec_set_virt(&conn->bvec[0], conn->hdr, MSGPIPE_HDR_LEN);
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, conn->bvec, w.n, len);
-	while (msg_data_left(&msg)) {
-		int ret = sock_sendmsg(conn->sock, &msg);
-
-		if (ret <= 0)
-			return ret ?: -EPIPE;
-	}
+	bvec_set_virt(&hv, conn->hdr, MSGPIPE_HDR_LEN);
 	msa_stat_add(MSA_STAT_TX_FRAMES, 1);
 	msa_stat_add(MSA_STAT_TX_BYTES, f.chunk_len);
-	return 0;
+	if (f.type == MSGPIPE_T_DATA && f.chunk_len &&
+	    READ_ONCE(msa_knobs.zerocopy)) {
+		err = msa_send(conn, &hv, 1, MSGPIPE_HDR_LEN, MSG_MORE);
+		if (err)
+			return err;
+		*async = true;
+		return msa_zc_send(conn, tx, conn->bvec, w.n, f.chunk_len);
+	}
+	/* Control frames and copy mode: the header leads the payload. */
+	memmove(&conn->bvec[1], &conn->bvec[0], w.n * sizeof(*conn->bvec));
+	conn->bvec[0] = hv;
+	msa_stat_add(MSA_STAT_COPY_BYTES, f.chunk_len);
+	return msa_send(conn, conn->bvec, w.n + 1, MSGPIPE_HDR_LEN + f.chunk_len,
+			0);
 }
 
 static int msa_tx_thread(void *arg)
@@ -105,43 +151,44 @@ static int msa_tx_thread(void *arg)
 	struct msa_pipe *mp = conn->mp;
 
 	while (!kthread_should_stop()) {
-		struct msgpipe_tx *tx, *tmp;
-		unsigned int n = 0;
-		LIST_HEAD(batch);
+		struct msgpipe_tx *batch[MSA_TX_BATCH];
+		unsigned int i, n = 0, done = 0;
 
-		wait_event_interruptible(mp->tx_wq, !list_empty_careful(&mp->txq) ||
+		wait_event_interruptible(mp->tx_wq,
+					 READ_ONCE(mp->sq_prod) !=
+					 READ_ONCE(mp->sq_cons) ||
 					 kthread_should_stop());
 		spin_lock(&mp->lock);
-		while (n < MSA_TX_BATCH && !list_empty(&mp->txq)) {
-			list_move_tail(mp->txq.next, &batch);
-			n++;
-		}
+		while (n < MSA_TX_BATCH && mp->sq_cons != mp->sq_prod)
+			batch[n++] = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
 		mp->tx_busy = n;
 		spin_unlock(&mp->lock);
 
-		n = 0;
-		list_for_each_entry_safe(tx, tmp, &batch, node) {
+		for (i = 0; i < n; i++) {
+			struct msgpipe_tx *tx = batch[i];
 			int err = -ECONNABORTED;
+			bool async = false;
 
-			list_del_init(&tx->node);
 			if (!atomic_read(&conn->failed)) {
-				err = msa_tx_frame(conn, tx);
+				err = msa_tx_frame(conn, tx, &async);
 				if (err)
 					msa_conn_fail(conn, err);
 			}
-			cqe[n++] = (struct msgpipe_cqe) {
+			if (async)
+				continue;
+			cqe[done++] = (struct msgpipe_cqe) {
 				.type = MSGPIPE_CQE_TX_DONE,
 				.status = err,
 				.tx = tx,
 			};
 		}
-		if (n) {
-			msgpipe_agent_complete(mp->ap.host, cqe, n);
-			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)n);
+		if (done) {
+			msgpipe_agent_complete(mp->ap.host, cqe, done);
+			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)done);
 		}
 		spin_lock(&mp->lock);
 		mp->tx_busy = false;
-		if (list_empty(&mp->txq))
+		if (mp->sq_cons == mp->sq_prod)
 			wake_up_all(&mp->idle_wq);
 		spin_unlock(&mp->lock);
 	}
@@ -226,13 +273,24 @@ static int msa_rx_frame(struct msa_conn *conn)
 	}
 	msa_stat_add(MSA_STAT_RX_FRAMES, 1);
 	msa_stat_add(MSA_STAT_RX_BYTES, f.chunk_len);
+	if (f.type == MSGPIPE_T_ACK) {
+		u32 delay = READ_ONCE(msa_knobs.ack_delay_ms);
+
+		if (delay)
+			msleep_interruptible(delay);
+		err = msa_flow_ack(conn->mp, &f, buf);
+		if (err) {
+			msa_stat_add(MSA_STAT_PROTO_ERRORS, 1);
+			msgpipe_rxbuf_free(buf);
+			return err;
+		}
+	}
 	return msgpipe_agent_rx(conn->mp->ap.host, &f, buf);
 }
 
 static int msa_rx_thread(void *arg)
 {
 	struct msa_conn *conn = arg;
-	struct msa_pipe *mp = conn->mp;
 
 	while (!kthread_should_stop()) {
 		int err;
@@ -243,15 +301,7 @@ static int msa_rx_thread(void *arg)
 			continue;
 		}
 		err = msa_rx_frame(conn);
-		if (err == -ENOBUFS) {
-			spin_lock(&mp->lock);
-			conn->rx_paused = !conn->rx_resume;
-			conn->rx_resume = false;
-			spin_unlock(&mp->lock);
-			wait_event_interruptible(conn->rx_wq,
-						 !READ_ONCE(conn->rx_paused) ||
-						 kthread_should_stop());
-		} else if (err) {
+		if (err) {
 			if (err == -ECONNRESET) {
 				WRITE_ONCE(conn->rx_done, true);
 				wake_up_all(&conn->rx_wq);
@@ -260,21 +310,6 @@ static int msa_rx_thread(void *arg)
 		}
 	}
 	return 0;
-}
-
-/**
- * msa_conn_resume() - the host takes frames again
- * @conn: the connection
- *
- * Called with the pipe's lock held.
- */
-void msa_conn_resume(struct msa_conn *conn)
-{
-	if (conn->rx_paused)
-		conn->rx_paused = false;
-	else
-		conn->rx_resume = true;
-	wake_up_all(&conn->rx_wq);
 }
 
 static void msa_conn_free(struct msa_conn *conn)

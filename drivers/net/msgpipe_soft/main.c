@@ -12,6 +12,7 @@ static struct msgpipe_agent msa_agent = {
 	.name = "soft",
 	.ops = &msa_ops,
 	.owner = THIS_MODULE,
+	.sq_depth = MSA_SQ_DEPTH,
 };
 
 static int __init msa_init(void)

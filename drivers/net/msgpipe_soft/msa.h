@@ -12,10 +12,13 @@
 #include <linux/bvec.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <msgpipe/agent.h>
 #include <msgpipe/compat.h>
 
 #define MSA_TX_BATCH	16
+#define MSA_SQ_DEPTH	1024
 
 struct msa_pipe;
 
@@ -23,16 +26,14 @@ struct msa_pipe;
  * struct msa_conn - one kernel TCP connection of a pipe
  * @mp:        its pipe
  * @sock:      the TCP socket, owned
- * @tx_thread: sends what the pipe queued, completes it in batches
+ * @tx_thread: sends what the ring holds, completes it in batches
  * @rx_thread: reads frames and hands them to the host
  * @failed:    set once when the connection broke; the host was told
- * @rx_paused: the host asked us to stop handing up frames
- * @rx_resume: the host's resume arrived before we paused
  * @rx_done:   the receive side saw the end of the stream
- * @rx_wq:     the receive thread waits here while paused or finished
+ * @rx_wq:     the receive thread waits here once finished
  * @hdr:       transmit header buffer
  * @rx_hdr:    receive header buffer
- * @bvec:      transmit segments: header plus up to a chunk of pages
+ * @bvec:      transmit segments of one payload
  * @rx_bvec:   receive segments of one payload
  * @cqe:       the transmit thread's batch of completions
  */
@@ -42,8 +43,6 @@ struct msa_conn {
 	struct task_struct	*tx_thread;
 	struct task_struct	*rx_thread;
 	atomic_t		failed;
-	bool			rx_paused;
-	bool			rx_resume;
 	bool			rx_done;
 	wait_queue_head_t	rx_wq;
 	void			*hdr;
@@ -55,23 +54,45 @@ struct msa_conn {
 
 /**
  * struct msa_pipe - the agent half of a pipe
- * @ap:      the contract's part, seen by the host
- * @lock:    protects @txq, @tx_busy, @rx_* flags of @conn
- * @txq:     posted frames not yet taken by the transmit thread
- * @tx_busy: the transmit thread holds frames taken from @txq
- * @tx_wq:   the transmit thread waits here for work
- * @idle_wq: a graceful destroy waits here for @txq to drain
- * @conn:    the connection, or NULL before conn_attach()
- * @id:      for thread names
+ * @ap:       the contract's part, seen by the host
+ * @lock:     protects the ring indices and @flows
+ * @zc_lock:  protects @zc_done; taken from softirq (irq-safe)
+ * @sq:       the submission ring, MSA_SQ_DEPTH entries
+ * @sq_prod:  next slot the host writes
+ * @sq_cons:  next slot the transmit thread reads
+ * @tx_busy:  the transmit thread holds frames taken from the ring
+ * @tx_wq:    the transmit thread waits here for work
+ * @idle_wq:  a graceful destroy waits here for the ring to drain
+ * @conn:     the connection, or NULL before conn_attach()
+ * @flows:    sid -> struct msa_flow: what each session has unacknowledged
+ * @tx_mark:  transmissions so far; orders them for loss detection
+ * @retx_work: acknowledgment timeouts and retirement
+ * @zc_done:  zero-copy frames TCP released, waiting for their TX_DONE
+ * @zc_work:  reports them
+ * @zc_inflight: zero-copy frames TCP still holds
+ * @zc_wq:    destroy waits here for @zc_inflight to drop to 0
+ * @dying:    destroy started: no timers re-armed
+ * @id:       for thread names
  */
 struct msa_pipe {
 	struct msgpipe_apipe	ap;
 	spinlock_t		lock;		/* see @lock */
-	struct list_head	txq;
+	spinlock_t		zc_lock;	/* see @zc_lock */
+	struct msgpipe_tx	**sq;
+	u32			sq_prod;
+	u32			sq_cons;
 	bool			tx_busy;
 	wait_queue_head_t	tx_wq;
 	wait_queue_head_t	idle_wq;
 	struct msa_conn		*conn;
+	struct xarray		flows;
+	u64			tx_mark;
+	struct delayed_work	retx_work;
+	struct list_head	zc_done;
+	struct work_struct	zc_work;
+	atomic_t		zc_inflight;
+	wait_queue_head_t	zc_wq;
+	bool			dying;
 	u32			id;
 };
 
@@ -79,8 +100,20 @@ enum msa_stat {
 	MSA_STAT_PIPES,		/* gauge */
 	MSA_STAT_CONNS,		/* gauge */
 	MSA_STAT_TX_QUEUED,	/* gauge: frames posted, not completed */
+	MSA_STAT_UNACKED,	/* gauge: unacknowledged ranges kept */
+	MSA_STAT_UNACKED_BYTES,	/* gauge: bytes they cover */
+	MSA_STAT_ZC_INFLIGHT,	/* gauge: zero-copy frames TCP still holds */
 	MSA_STAT_TX_FRAMES,
 	MSA_STAT_TX_BYTES,
+	MSA_STAT_ZC_BYTES,	/* sent from the host's pages, no copy */
+	MSA_STAT_ZC_COPIED,	/* of those, copied later by the stack */
+	MSA_STAT_COPY_BYTES,	/* sent by a copying sendmsg */
+	MSA_STAT_DROPPED,	/* DATA frames dropped by the drop knob */
+	MSA_STAT_RETRANSMITS,	/* frames sent again */
+	MSA_STAT_NEED_PAGES,	/* NEED_PAGES raised */
+	MSA_STAT_ACK_TIMEOUTS,	/* of those, by an acknowledgment timeout */
+	MSA_STAT_RETIRED,	/* sessions retired without progress */
+	MSA_STAT_ACKS,		/* ACK frames processed */
 	MSA_STAT_RX_FRAMES,
 	MSA_STAT_RX_BYTES,
 	MSA_STAT_CONN_FAILURES,
@@ -89,8 +122,28 @@ enum msa_stat {
 	MSA_STAT_NR,
 };
 
+/**
+ * struct msa_knobs - fault injection and limits, netdevsim style
+ * @data_crc:       put a CRC32C of the payload in every DATA frame
+ * @zerocopy:       send payload pages zero-copy (MSG_ZEROCOPY + msg_ubuf)
+ * @drop_permille:  DATA frames in 1000 not sent (nor delivered), as if lost
+ * @ack_delay_ms:   hold each received ACK this long before acting on it
+ * @ack_timeout_ms: resend what stays unacknowledged this long (doubling
+ *                  per attempt, up to 64 times)
+ * @retire_ms:      retire a session whose oldest data made no progress
+ *                  this long (ETIMEDOUT)
+ */
+struct msa_knobs {
+	bool		data_crc;
+	bool		zerocopy;
+	u32		drop_permille;
+	u32		ack_delay_ms;
+	u32		ack_timeout_ms;
+	u32		retire_ms;
+};
+
 extern atomic64_t msa_stats[MSA_STAT_NR];
-extern bool msa_data_crc;
+extern struct msa_knobs msa_knobs;
 
 static inline void msa_stat_add(enum msa_stat s, s64 v)
 {
@@ -102,7 +155,18 @@ extern const struct msgpipe_agent_ops msa_ops;
 struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock);
 void msa_conn_destroy(struct msa_conn *conn, bool graceful);
 void msa_conn_fail(struct msa_conn *conn, int err);
-void msa_conn_resume(struct msa_conn *conn);
+
+void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx);
+int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
+		 const struct msgpipe_rxbuf *buf);
+void msa_flow_forget(struct msa_pipe *mp, u32 sid);
+void msa_flow_destroy(struct msa_pipe *mp);
+void msa_flow_retx_work(struct work_struct *work);
+
+int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
+		struct bio_vec *bv, unsigned int n, size_t len);
+void msa_zc_work(struct work_struct *work);
+void msa_zc_drain(struct msa_pipe *mp);
 
 int msa_debugfs_init(void);
 void msa_debugfs_exit(void);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The soft agent's side of the contract: pipe creation and destruction,
- * connection attachment, and the post/doorbell/rx_resume operations the
- * host calls.
+ * connection attachment, and the post/doorbell/forget operations the host
+ * calls. Posts go into a ring of MSA_SQ_DEPTH frames.
  *
  * Locking: mp->lock is a spinlock because post() is called under the host's
  * pipe lock and must not sleep. Lifetime: msa_pipe_destroy() is the only
- * place a pipe is freed; it completes every frame still queued, so the
- * host gets exactly one completion per successful post().
+ * place a pipe is freed; it completes every frame still queued and waits
+ * for TCP to release zero-copy pages, so the host gets exactly one
+ * completion per successful post() and none after.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -26,10 +27,20 @@ static struct msgpipe_apipe *msa_pipe_create(struct msgpipe_agent *agent,
 	mp = kzalloc(sizeof(*mp), GFP_KERNEL);
 	if (!mp)
 		return ERR_PTR(-ENOMEM);
+	mp->sq = kcalloc(MSA_SQ_DEPTH, sizeof(*mp->sq), GFP_KERNEL);
+	if (!mp->sq) {
+		kfree(mp);
+		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock_init(&mp->lock);
-	INIT_LIST_HEAD(&mp->txq);
+	spin_lock_init(&mp->zc_lock);
 	init_waitqueue_head(&mp->tx_wq);
 	init_waitqueue_head(&mp->idle_wq);
+	xa_init(&mp->flows);
+	INIT_DELAYED_WORK(&mp->retx_work, msa_flow_retx_work);
+	INIT_LIST_HEAD(&mp->zc_done);
+	INIT_WORK(&mp->zc_work, msa_zc_work);
+	init_waitqueue_head(&mp->zc_wq);
 	mp->id = atomic_inc_return(&msa_pipe_ids);
 	msa_stat_add(MSA_STAT_PIPES, 1);
 	return &mp->ap;
@@ -40,7 +51,7 @@ static bool msa_pipe_idle(struct msa_pipe *mp)
 	bool idle;
 
 	spin_lock(&mp->lock);
-	idle = list_empty(&mp->txq) && !mp->tx_busy;
+	idle = mp->sq_prod == mp->sq_cons && !mp->tx_busy;
 	spin_unlock(&mp->lock);
 	return idle || !mp->conn || atomic_read(&mp->conn->failed);
 }
@@ -49,32 +60,30 @@ static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
 	struct msgpipe_cqe cqe[MSA_TX_BATCH];
-	struct msgpipe_tx *tx, *tmp;
 	unsigned int n = 0;
-	LIST_HEAD(left);
 
 	if (graceful)
 		wait_event_timeout(mp->idle_wq, msa_pipe_idle(mp), 5 * HZ);
 	if (mp->conn)
 		msa_conn_destroy(mp->conn, graceful);
+	/* The socket is released: TCP lets go of zero-copy pages. */
+	msa_zc_drain(mp);
+	msa_flow_destroy(mp);
 
 	/* Whatever the transmit thread did not take completes unsent. */
-	spin_lock(&mp->lock);
-	list_splice_init(&mp->txq, &left);
-	spin_unlock(&mp->lock);
-	list_for_each_entry_safe(tx, tmp, &left, node) {
-		list_del_init(&tx->node);
+	while (mp->sq_cons != mp->sq_prod) {
 		cqe[n++] = (struct msgpipe_cqe) {
 			.type = MSGPIPE_CQE_TX_DONE,
 			.status = -ECONNABORTED,
-			.tx = tx,
+			.tx = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH],
 		};
-		if (n == MSA_TX_BATCH || list_empty(&left)) {
+		if (n == MSA_TX_BATCH || mp->sq_cons == mp->sq_prod) {
 			msgpipe_agent_complete(ap->host, cqe, n);
 			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)n);
 			n = 0;
 		}
 	}
+	kfree(mp->sq);
 	kfree(mp);
 	msa_stat_add(MSA_STAT_PIPES, -1);
 }
@@ -115,8 +124,10 @@ static int msa_post(struct msgpipe_apipe *ap, struct msgpipe_tx *tx)
 	spin_lock(&mp->lock);
 	if (!mp->conn || atomic_read(&mp->conn->failed))
 		err = -ENOTCONN;
+	else if (WARN_ON_ONCE(mp->sq_prod - mp->sq_cons >= MSA_SQ_DEPTH))
+		err = -ENOSPC;	/* the host broke the ring contract */
 	else
-		list_add_tail(&tx->node, &mp->txq);
+		mp->sq[mp->sq_prod++ % MSA_SQ_DEPTH] = tx;
 	spin_unlock(&mp->lock);
 	if (!err)
 		msa_stat_add(MSA_STAT_TX_QUEUED, 1);
@@ -130,14 +141,9 @@ static void msa_doorbell(struct msgpipe_apipe *ap)
 	wake_up(&mp->tx_wq);
 }
 
-static void msa_rx_resume(struct msgpipe_apipe *ap)
+static void msa_forget(struct msgpipe_apipe *ap, u32 sid)
 {
-	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
-
-	spin_lock(&mp->lock);
-	if (mp->conn)
-		msa_conn_resume(mp->conn);
-	spin_unlock(&mp->lock);
+	msa_flow_forget(container_of(ap, struct msa_pipe, ap), sid);
 }
 
 const struct msgpipe_agent_ops msa_ops = {
@@ -146,5 +152,5 @@ const struct msgpipe_agent_ops msa_ops = {
 	.conn_attach = msa_conn_attach,
 	.post = msa_post,
 	.doorbell = msa_doorbell,
-	.rx_resume = msa_rx_resume,
+	.forget = msa_forget,
 };

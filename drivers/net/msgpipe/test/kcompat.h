@@ -23,6 +23,7 @@ typedef __u64 u64;
 #define PAGE_SIZE	4096UL
 #define EXPORT_SYMBOL_GPL(x)
 #define cpu_to_be16(x)	htobe16(x)
+#define BIT_ULL(n)	(1ULL << (n))
 #define cpu_to_be32(x)	htobe32(x)
 #define cpu_to_be64(x)	htobe64(x)
 #define be16_to_cpu(x)	be16toh(x)

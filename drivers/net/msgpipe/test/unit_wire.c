@@ -12,8 +12,8 @@ static struct msgpipe_frame data_frame(void)
 {
 	struct msgpipe_frame f = {
 		.type = MSGPIPE_T_DATA, .dst_sid = 7, .src_sid = 9,
-		.msg_seq = 3, .offset = 65536, .total_len = 1 << 20,
-		.chunk_len = 65536, .window = 4 << 20,
+		.msg_seq = 3, .stream_seq = 5 << 20, .offset = 65536,
+		.total_len = 1 << 20, .chunk_len = 65536,
 	};
 	return f;
 }
@@ -42,10 +42,10 @@ TEST(msgpipe_wire_encode__roundtrip)
 	EXPECT_EQ(f.dst_sid, g.dst_sid);
 	EXPECT_EQ(f.src_sid, g.src_sid);
 	EXPECT_EQ(f.msg_seq, g.msg_seq);
+	EXPECT_EQ(f.stream_seq, g.stream_seq);
 	EXPECT_EQ(f.offset, g.offset);
 	EXPECT_EQ(f.total_len, g.total_len);
 	EXPECT_EQ(f.chunk_len, g.chunk_len);
-	EXPECT_EQ(f.window, g.window);
 }
 
 TEST(msgpipe_wire_encode__big_endian_layout)
@@ -59,6 +59,12 @@ TEST(msgpipe_wire_encode__big_endian_layout)
 	EXPECT_EQ(MSGPIPE_T_DATA, b[5]);
 	EXPECT_EQ(64, b[9]);
 	EXPECT_EQ(7, b[15]);
+	/* chunk_len at 20, msg_seq at 24, stream_seq at 32, offset at 40 */
+	EXPECT_EQ(1, b[21]);
+	EXPECT_EQ(3, b[31]);
+	EXPECT_EQ(0x50, b[37]);
+	EXPECT_EQ(1, b[41]);
+	EXPECT_EQ(0x10, b[45]);
 }
 
 TEST(msgpipe_wire_decode__short_buffer)
@@ -117,14 +123,20 @@ TEST(msgpipe_wire_decode__data_bounds)
 	f.offset = f.total_len - f.chunk_len + 1;
 	EXPECT_EQ(-EPROTO, decode_of(f));
 	f = data_frame();
-	f.offset = ~0ULL - 10;
+	f.offset = ~0U - 10;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.stream_seq = 1ULL << 62;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = data_frame();
+	f.window = 1;
 	EXPECT_EQ(-EPROTO, decode_of(f));
 	f = data_frame();
 	f.chunk_len = MSGPIPE_CHUNK_MAX + 1;
-	f.total_len = 1ULL << 30;
+	f.total_len = 1U << 30;
 	EXPECT_EQ(-EMSGSIZE, decode_of(f));
 	f = data_frame();
-	f.total_len = (1ULL << 30) + 1;
+	f.total_len = (1U << 30) + 1;
 	EXPECT_EQ(-EMSGSIZE, decode_of(f));
 	f = data_frame();
 	f.chunk_len = 0;
@@ -191,7 +203,96 @@ TEST(msgpipe_wire_decode__data_crc_flag)
 	f.total_len = 0;
 	f.offset = 0;
 	f.msg_seq = 0;
+	f.stream_seq = 0;
 	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_decode__void_message)
+{
+	struct msgpipe_frame f = data_frame();
+
+	f.flags = MSGPIPE_F_ABORT;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.chunk_len = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.offset = 0;
+	EXPECT_EQ(0, decode_of(f));
+	f.total_len = 0;
+	EXPECT_EQ(-EMSGSIZE, decode_of(f));
+}
+
+static struct msgpipe_frame ack_frame(unsigned int blocks)
+{
+	struct msgpipe_frame f = {
+		.type = MSGPIPE_T_ACK, .dst_sid = 7, .src_sid = 9,
+		.msg_seq = 2, .stream_seq = 1000, .window = 4 << 20,
+		.msg_window = 256, .chunk_len = blocks * 16,
+	};
+	return f;
+}
+
+TEST(msgpipe_wire_decode__ack_rules)
+{
+	struct msgpipe_frame f = ack_frame(2);
+
+	EXPECT_EQ(0, decode_of(f));
+	f.chunk_len = 17;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.chunk_len = 16 * (MSGPIPE_SACK_MAX + 1);
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = ack_frame(0);
+	f.offset = 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = ack_frame(0);
+	f.stream_seq = 1ULL << 62;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	/* Windows only on SYNC, ACCEPT and ACK. */
+	f = (struct msgpipe_frame){ .type = MSGPIPE_T_FIN, .dst_sid = 1,
+				    .src_sid = 2, .msg_window = 1 };
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.type = MSGPIPE_T_ACCEPT;
+	EXPECT_EQ(0, decode_of(f));
+}
+
+TEST(msgpipe_wire_sack_decode__roundtrip)
+{
+	struct msgpipe_range in[3] = { { 2000, 3000 }, { 4000, 4096 },
+				       { 8192, 9000 } }, out[MSGPIPE_SACK_MAX];
+	struct msgpipe_frame f = ack_frame(3);
+	unsigned char buf[48];
+
+	msgpipe_wire_sack_encode(in, 3, buf);
+	ASSERT_EQ(3, msgpipe_wire_sack_decode(&f, buf, out));
+	EXPECT_EQ(2000, out[0].lo);
+	EXPECT_EQ(3000, out[0].hi);
+	EXPECT_EQ(9000, out[2].hi);
+}
+
+TEST(msgpipe_wire_sack_decode__bad_blocks)
+{
+	struct msgpipe_range in[2], out[MSGPIPE_SACK_MAX];
+	struct msgpipe_frame f = ack_frame(2);
+	unsigned char buf[32];
+
+	/* Below or at the cumulative acknowledgment. */
+	in[0] = (struct msgpipe_range){ 1000, 1500 };
+	in[1] = (struct msgpipe_range){ 2000, 2500 };
+	msgpipe_wire_sack_encode(in, 2, buf);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
+	/* Empty. */
+	in[0] = (struct msgpipe_range){ 1500, 1500 };
+	msgpipe_wire_sack_encode(in, 2, buf);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
+	/* Overlapping, out of order. */
+	in[0] = (struct msgpipe_range){ 1500, 2200 };
+	msgpipe_wire_sack_encode(in, 2, buf);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
+	in[0] = (struct msgpipe_range){ 3000, 3100 };
+	msgpipe_wire_sack_encode(in, 2, buf);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
+	/* Not an ACK. */
+	f.type = MSGPIPE_T_DATA;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
 }
 
 TEST(msgpipe_wire_type_name__range)

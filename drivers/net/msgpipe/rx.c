@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiving half of a session: chunks placed by stream sequence number
+ * (in order, out of order, duplicated or voided), messages handed to
+ * recvmsg() exactly once and in order, and the acknowledgments that carry
+ * the receive window back to the sender.
+ *
+ * Locking: msk->lock (spinlock) protects every rx_* field and both queues
+ * against the agent's receive thread. rx_mutex gives one reader the head of
+ * rx_msgs, so it copies to user space without the spinlock: the agent only
+ * appends to the tail and never frees what the reader may be copying.
+ * Acknowledgments are posted after msk->lock is dropped.
+ *
+ * Window: the right edge is the stream position of the first unread byte
+ * plus sk_rcvbuf, never moved back; the sender may not send past it, nor
+ * start a message beyond rx_msgs_done + MSGPIPE_RX_MSGS. So everything
+ * queued here, in order or not, is bounded by sk_rcvbuf.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include "msgpipe.h"
+#include "stats.h"
+
+/**
+ * struct msgpipe_rxchunk - received payload, or a voided message
+ * @node:    in msgpipe_rxmsg.chunks, or in msk->rx_ooo
+ * @stream:  stream sequence number of its first byte
+ * @len:     bytes of stream it covers (a void: the whole message)
+ * @msg_seq: its message
+ * @offset:  its offset in the message
+ * @total:   the message's length
+ * @buf:     the payload; NULL for a void
+ * @off:     bytes of @buf already read
+ */
+struct msgpipe_rxchunk {
+	struct list_head	node;
+	u64			stream;
+	u32			len;
+	u64			msg_seq;
+	u32			offset;
+	u32			total;
+	struct msgpipe_rxbuf	*buf;
+	u32			off;
+};
+
+static void msgpipe_rxchunk_free(struct msgpipe_rxchunk *c)
+{
+	msgpipe_rxbuf_free(c->buf);
+	kfree(c);
+}
+
+/*
+ * Advance and record the edges we advertise: the stream position the sender
+ * may send up to and the last message it may start. Under msk->lock.
+ */
+static void msgpipe_rx_window(struct msgpipe_sock *msk, u64 *right, u64 *limit)
+{
+	u64 r = msk->rx_stream - msk->rx_unread + READ_ONCE(msk->sk.sk_rcvbuf);
+
+	if (r > msk->rx_right)
+		msk->rx_right = r;
+	msk->rx_adv_right = msk->rx_right;
+	msk->rx_adv_msgs = msk->rx_msgs_done + MSGPIPE_RX_MSGS;
+	*right = msk->rx_adv_right;
+	*limit = msk->rx_adv_msgs;
+}
+
+/**
+ * msgpipe_rx_window_init() - the window a new session offers its peer
+ * @msk: the session
+ * @f:   the SYNC or ACCEPT being built (its msg_seq and stream_seq are 0)
+ */
+void msgpipe_rx_window_init(struct msgpipe_sock *msk, struct msgpipe_frame *f)
+{
+	u64 right, limit;
+
+	spin_lock(&msk->lock);
+	msgpipe_rx_window(msk, &right, &limit);
+	spin_unlock(&msk->lock);
+	f->window = min_t(u64, right, U32_MAX);
+	f->msg_window = min_t(u64, limit, U32_MAX);
+}
+
+/* Build the ACK under msk->lock: cumulative point, window, SACK blocks. */
+static unsigned int msgpipe_rx_ack_build(struct msgpipe_sock *msk,
+					 struct msgpipe_frame *f,
+					 struct msgpipe_range *r)
+{
+	struct msgpipe_rxchunk *c;
+	unsigned int n = 0;
+	u64 right, limit;
+
+	f->type = MSGPIPE_T_ACK;
+	f->stream_seq = msk->rx_stream;
+	f->msg_seq = msk->rx_next_seq - 1;
+	if (!list_empty(&msk->rx_msgs)) {
+		struct msgpipe_rxmsg *m = list_last_entry(&msk->rx_msgs,
+							  struct msgpipe_rxmsg,
+							  node);
+		if (m->received < m->total)
+			f->msg_seq--;
+	}
+	msgpipe_rx_window(msk, &right, &limit);
+	f->window = min_t(u64, right - f->stream_seq, U32_MAX);
+	f->msg_window = min_t(u64, limit - f->msg_seq, U32_MAX);
+	list_for_each_entry(c, &msk->rx_ooo, node) {
+		if (n && r[n - 1].hi == c->stream) {
+			r[n - 1].hi += c->len;
+			continue;
+		}
+		if (n == MSGPIPE_SACK_MAX)
+			break;
+		r[n].lo = c->stream;
+		r[n].hi = c->stream + c->len;
+		n++;
+	}
+	f->chunk_len = n * sizeof(struct msgpipe_sack);
+	msk->rx_acked = msk->rx_stream;
+	return n;
+}
+
+/**
+ * msgpipe_rx_ack() - send an acknowledgment with the current window
+ * @msk: the session
+ */
+void msgpipe_rx_ack(struct msgpipe_sock *msk)
+{
+	struct msgpipe_range r[MSGPIPE_SACK_MAX];
+	struct msgpipe_pipe *pipe;
+	struct msgpipe_frame f = {};
+	unsigned int n;
+
+	spin_lock(&msk->lock);
+	pipe = msk->pipe;
+	if (!pipe || (msk->state != MSGPIPE_SS_READY &&
+		      msk->state != MSGPIPE_SS_SENDING_FIN)) {
+		spin_unlock(&msk->lock);
+		return;
+	}
+	n = msgpipe_rx_ack_build(msk, &f, r);
+	spin_unlock(&msk->lock);
+	msgpipe_stat_inc(MSGPIPE_STAT_ACKS_SENT);
+	msgpipe_tx_ctrl(msk, pipe, &f, r, n);
+}
+
+/* Start a new message with chunk @c, or void it. Under msk->lock. */
+static int msgpipe_rx_place(struct msgpipe_sock *msk,
+			    struct msgpipe_rxchunk *c, struct msgpipe_rxmsg **fresh)
+{
+	struct msgpipe_rxmsg *m;
+
+	m = list_empty(&msk->rx_msgs) ? NULL :
+	    list_last_entry(&msk->rx_msgs, struct msgpipe_rxmsg, node);
+	if (m && m->received < m->total) {
+		/* The next piece of the message in progress, or its void. */
+		if (c->msg_seq != m->seq || c->total != m->total)
+			return -EPROTO;
+		if (!c->buf) {
+			/* The reader may be copying from @m: it frees it. */
+			msk->rx_stream = c->stream + c->total;
+			m->total = m->received;
+			m->voided = true;
+			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
+			msgpipe_rxchunk_free(c);
+			return 0;
+		}
+		if (c->offset != m->received)
+			return -EPROTO;
+	} else {
+		if (c->msg_seq != msk->rx_next_seq || c->offset)
+			return -EPROTO;
+		msk->rx_next_seq++;
+		if (!c->buf) {
+			msk->rx_stream += c->total;
+			msk->rx_msgs_done++;
+			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
+			msgpipe_rxchunk_free(c);
+			return 0;
+		}
+		m = *fresh;
+		*fresh = NULL;
+		m->seq = c->msg_seq;
+		m->total = c->total;
+		m->received = 0;
+		m->consumed = 0;
+		m->voided = false;
+		INIT_LIST_HEAD(&m->chunks);
+		list_add_tail(&m->node, &msk->rx_msgs);
+	}
+	list_add_tail(&c->node, &m->chunks);
+	m->received += c->len;
+	msk->rx_stream += c->len;
+	msk->rx_unread += c->len;
+	if (m->received == m->total)
+		msgpipe_stat_inc(MSGPIPE_STAT_RX_MSGS);
+	return 0;
+}
+
+/* Is @c already covered by what arrived? Under msk->lock. */
+static bool msgpipe_rx_dup(struct msgpipe_sock *msk, struct msgpipe_rxchunk *c,
+			   struct list_head **after)
+{
+	struct msgpipe_rxchunk *o;
+
+	*after = &msk->rx_ooo;
+	if (c->stream + c->len <= msk->rx_stream)
+		return true;
+	list_for_each_entry(o, &msk->rx_ooo, node) {
+		if (o->stream > c->stream)
+			break;
+		if (c->stream + c->len <= o->stream + o->len)
+			return true;
+		*after = &o->node;
+	}
+	return false;
+}
+
+/*
+ * File @c out of order after @after. Chunks never overlap, except that a
+ * void swallows whole chunks inside it. Under msk->lock.
+ */
+static int msgpipe_rx_ooo_add(struct msgpipe_sock *msk,
+			      struct msgpipe_rxchunk *c, struct list_head *after)
+{
+	struct msgpipe_rxchunk *o, *tmp;
+	u64 end = c->stream + c->len;
+
+	if (after != &msk->rx_ooo) {
+		o = list_entry(after, struct msgpipe_rxchunk, node);
+		if (o->stream + o->len > c->stream)
+			return -EPROTO;
+	}
+	o = list_entry(after->next, struct msgpipe_rxchunk, node);
+	list_for_each_entry_from(o, &msk->rx_ooo, node) {
+		if (o->stream >= end)
+			break;
+		if (c->buf || o->stream + o->len > end)
+			return -EPROTO;
+	}
+	o = list_entry(after->next, struct msgpipe_rxchunk, node);
+	list_for_each_entry_safe_from(o, tmp, &msk->rx_ooo, node) {
+		if (o->stream >= end)
+			break;
+		if (o->buf) {
+			msk->rx_queued -= o->len;
+			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)o->len);
+		}
+		list_del(&o->node);
+		msgpipe_rxchunk_free(o);
+	}
+	list_add(&c->node, after);
+	return 0;
+}
+
+/* Move what became in order from rx_ooo to the messages. */
+static int msgpipe_rx_drain(struct msgpipe_sock *msk,
+			    struct msgpipe_rxmsg **fresh, bool *fresh_used)
+{
+	struct msgpipe_rxchunk *c;
+	int err;
+
+	while ((c = list_first_entry_or_null(&msk->rx_ooo,
+					     struct msgpipe_rxchunk, node))) {
+		if (c->stream > msk->rx_stream)
+			break;
+		if (c->stream < msk->rx_stream && c->buf)
+			return -EPROTO;
+		if (!*fresh && c->buf && c->offset == 0) {
+			*fresh_used = true;
+			break;
+		}
+		list_del(&c->node);
+		if (c->buf) {
+			msk->rx_queued -= c->len;
+			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)c->len);
+		}
+		err = msgpipe_rx_place(msk, c, fresh);
+		if (err) {
+			msgpipe_rxchunk_free(c);
+			return err;
+		}
+		if (c->buf) {
+			msk->rx_queued += c->len;
+			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
+		}
+	}
+	return 0;
+}
+
+/**
+ * msgpipe_rx_data() - place a DATA frame of a session
+ * @msk: the session
+ * @f:   its validated header
+ * @buf: its payload (NULL for a void message); consumed
+ *
+ * Return: 0, or -EPROTO when the frame breaks the session's sequence or
+ * window (the connection is reset by the agent).
+ */
+int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
+		    struct msgpipe_rxbuf *buf)
+{
+	struct msgpipe_rxmsg *fresh = NULL;
+	struct msgpipe_rxchunk *c;
+	struct list_head *after;
+	bool ack = false, more;
+	int err = 0;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	fresh = kmalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!c || !fresh) {
+		kfree(c);
+		kfree(fresh);
+		msgpipe_rxbuf_free(buf);
+		return -ENOMEM;
+	}
+	c->stream = f->stream_seq;
+	c->len = buf ? f->chunk_len : f->total_len;
+	c->msg_seq = f->msg_seq;
+	c->offset = f->offset;
+	c->total = f->total_len;
+	c->buf = buf;
+
+	spin_lock(&msk->lock);
+	if (msk->state == MSGPIPE_SS_CLOSED && !msk->peer_fin) {
+		/* Closed or reset here while the peer was still sending. */
+		goto out_unlock;
+	}
+	if ((msk->state != MSGPIPE_SS_READY &&
+	     msk->state != MSGPIPE_SS_SENDING_FIN) || msk->peer_fin) {
+		err = -EPROTO;
+		goto out_unlock;
+	}
+	/* The sender must stay inside what we advertised. */
+	if (c->stream + (buf ? c->len : 0) > msk->rx_adv_right ||
+	    c->msg_seq > msk->rx_adv_msgs) {
+		msgpipe_stat_inc(MSGPIPE_STAT_RX_WINDOW_ERRORS);
+		err = -EPROTO;
+		goto out_unlock;
+	}
+	if (msgpipe_rx_dup(msk, c, &after)) {
+		msgpipe_stat_inc(MSGPIPE_STAT_RX_DUPS);
+		ack = true;
+		goto out_unlock;
+	}
+	if (c->stream > msk->rx_stream) {
+		err = msgpipe_rx_ooo_add(msk, c, after);
+		if (err)
+			goto out_unlock;
+		if (buf) {
+			msk->rx_queued += c->len;
+			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
+		}
+		msgpipe_stat_inc(MSGPIPE_STAT_RX_OOO);
+		c = NULL;
+		ack = true;
+	} else {
+		bool whole;
+
+		/* A void may start before rx_stream: its message is in
+		 * progress. A chunk must start exactly there.
+		 */
+		if (c->buf && c->stream != msk->rx_stream) {
+			err = -EPROTO;
+			goto out_unlock;
+		}
+		err = msgpipe_rx_place(msk, c, &fresh);
+		if (err)
+			goto out_unlock;
+		whole = !c->buf || c->offset + c->len == c->total;
+		if (c->buf) {
+			msk->rx_queued += c->len;
+			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
+		}
+		c = NULL;
+		do {
+			more = false;
+			err = msgpipe_rx_drain(msk, &fresh, &more);
+			if (more) {
+				/* Needs another message: allocate unlocked. */
+				spin_unlock(&msk->lock);
+				fresh = kmalloc(sizeof(*fresh), GFP_KERNEL);
+				spin_lock(&msk->lock);
+				if (!fresh)
+					err = -ENOMEM;
+			}
+		} while (more && !err);
+		/* Acknowledge each whole message and every quarter window. */
+		ack = whole || !list_empty(&msk->rx_ooo) ||
+		      msk->rx_stream - msk->rx_acked >=
+		      READ_ONCE(msk->sk.sk_rcvbuf) / 4;
+	}
+out_unlock:
+	spin_unlock(&msk->lock);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_BYTES, buf && !err ? f->chunk_len : 0);
+	if (c)
+		msgpipe_rxchunk_free(c);
+	kfree(fresh);
+	if (ack && !err)
+		msgpipe_rx_ack(msk);
+	msgpipe_sk_wake(&msk->sk);
+	return err;
+}
+
+/**
+ * msgpipe_rxmsg_free() - free a message and the chunks it still holds
+ * @m: the message, off every list
+ */
+void msgpipe_rxmsg_free(struct msgpipe_rxmsg *m)
+{
+	struct msgpipe_rxchunk *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &m->chunks, node)
+		msgpipe_rxchunk_free(c);
+	kfree(m);
+}
+
+/**
+ * msgpipe_rx_purge() - free everything received and not read
+ * @msk: the session
+ */
+void msgpipe_rx_purge(struct msgpipe_sock *msk)
+{
+	struct msgpipe_rxchunk *c, *ctmp;
+	struct msgpipe_rxmsg *m, *mtmp;
+	LIST_HEAD(msgs);
+	LIST_HEAD(ooo);
+
+	spin_lock(&msk->lock);
+	list_splice_init(&msk->rx_msgs, &msgs);
+	list_splice_init(&msk->rx_ooo, &ooo);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)msk->rx_queued);
+	msk->rx_queued = 0;
+	msk->rx_unread = 0;
+	spin_unlock(&msk->lock);
+	list_for_each_entry_safe(m, mtmp, &msgs, node)
+		msgpipe_rxmsg_free(m);
+	list_for_each_entry_safe(c, ctmp, &ooo, node)
+		msgpipe_rxchunk_free(c);
+}
+
+static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
+{
+	struct msgpipe_rxmsg *m;
+	bool ready;
+
+	spin_lock(&msk->lock);
+	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
+	ready = (m && (m->received > m->consumed || m->voided)) ||
+		msk->peer_fin || msk->state == MSGPIPE_SS_CLOSED ||
+		(msk->sk.sk_shutdown & RCV_SHUTDOWN);
+	spin_unlock(&msk->lock);
+	return ready;
+}
+
+/*
+ * Copy from the head of the queue. Returns bytes, 0 when nothing is there,
+ * -ENODATA when it dropped a voided message nobody had read from, or
+ * -EBADMSG once for a message voided after part of it was read; sets *eor
+ * at the end of a message.
+ */
+static int msgpipe_rx_copy(struct msgpipe_sock *msk, struct msghdr *msg,
+			   size_t len, bool *eor)
+{
+	struct msgpipe_rxchunk *c, *done = NULL;
+	struct msgpipe_rxmsg *m, *mdone = NULL;
+	size_t want, copied;
+	struct page *page;
+	u32 poff;
+
+	spin_lock(&msk->lock);
+	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
+	if (m && m->voided && (!m->consumed || m->received == m->consumed)) {
+		/* Unread: it never existed. Partly read: say so, once. */
+		u64 left = m->received - m->consumed;
+		int ret = m->consumed ? -EBADMSG : -ENODATA;
+
+		list_del(&m->node);
+		msk->rx_msgs_done++;
+		msk->rx_unread -= left;
+		msk->rx_queued -= left;
+		spin_unlock(&msk->lock);
+		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)left);
+		msgpipe_rxmsg_free(m);
+		return ret;
+	}
+	if (!m || m->received == m->consumed) {
+		spin_unlock(&msk->lock);
+		return 0;
+	}
+	c = list_first_entry(&m->chunks, struct msgpipe_rxchunk, node);
+	spin_unlock(&msk->lock);
+
+	/* Only this reader removes chunks; the agent only appends. */
+	poff = c->off & (PAGE_SIZE - 1);
+	page = c->buf->pages[c->off >> PAGE_SHIFT];
+	want = min3(len, (size_t)(c->buf->len - c->off),
+		    (size_t)(PAGE_SIZE - poff));
+	copied = copy_page_to_iter(page, poff, want, &msg->msg_iter);
+	if (!copied)
+		return -EFAULT;
+
+	spin_lock(&msk->lock);
+	c->off += copied;
+	m->consumed += copied;
+	msk->rx_queued -= copied;
+	msk->rx_unread -= copied;
+	if (c->off == c->buf->len) {
+		list_del(&c->node);
+		done = c;
+	}
+	if (m->consumed == m->total && !m->voided) {
+		list_del(&m->node);
+		msk->rx_msgs_done++;
+		mdone = m;
+		*eor = true;
+	}
+	spin_unlock(&msk->lock);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)copied);
+	if (done)
+		msgpipe_rxchunk_free(done);
+	if (mdone)
+		msgpipe_rxmsg_free(mdone);
+	return copied;
+}
+
+/*
+ * Seed 001's window reopening: tell the sender when reading opened a
+ * quarter of the buffer, or any room after the window was (nearly) shut.
+ */
+static void msgpipe_rx_reopen(struct msgpipe_sock *msk)
+{
+	u32 rcvbuf = READ_ONCE(msk->sk.sk_rcvbuf);
+	u64 right, limit;
+	bool ack;
+
+	spin_lock(&msk->lock);
+	right = msk->rx_stream - msk->rx_unread + rcvbuf;
+	limit = msk->rx_msgs_done + MSGPIPE_RX_MSGS;
+	ack = right >= msk->rx_adv_right + rcvbuf / 4 ||
+	      (right > msk->rx_adv_right &&
+	       msk->rx_adv_right - msk->rx_stream < MSGPIPE_CHUNK_DEFAULT) ||
+	      limit >= msk->rx_adv_msgs + MSGPIPE_RX_MSGS / 4 ||
+	      (limit > msk->rx_adv_msgs &&
+	       msk->rx_adv_msgs < msk->rx_next_seq);
+	spin_unlock(&msk->lock);
+	if (ack) {
+		msgpipe_stat_inc(MSGPIPE_STAT_WINDOW_UPDATES);
+		msgpipe_rx_ack(msk);
+	}
+}
+
+/**
+ * msgpipe_session_recvmsg() - read bytes of the message at the queue head
+ * @msk:   the session
+ * @msg:   where to copy
+ * @len:   room in @msg
+ * @flags: MSG_DONTWAIT and MSG_WAITALL are honoured
+ *
+ * Never returns bytes of two messages; MSG_EOR marks the last piece.
+ *
+ * Return: bytes read, 0 at the end of the session, or -errno.
+ */
+int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
+			    size_t len, int flags)
+{
+	struct sock *sk = &msk->sk;
+	size_t copied = 0;
+	bool eor = false;
+	long timeo;
+	int err = 0;
+
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	if (mutex_lock_interruptible(&msk->rx_mutex))
+		return -EINTR;
+	while (copied < len && !eor) {
+		int n = msgpipe_rx_copy(msk, msg, len - copied, &eor);
+
+		if (n == -ENODATA)
+			continue;
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n) {
+			copied += n;
+			continue;
+		}
+		if (copied && !(flags & MSG_WAITALL))
+			break;
+		if (!msgpipe_rx_ready(msk)) {
+			err = msgpipe_wait(sk, &timeo, TASK_INTERRUPTIBLE,
+					   msgpipe_rx_ready);
+			if (err)
+				break;
+			continue;
+		}
+		/* Nothing to read and nothing will come. */
+		if (!list_empty(&msk->rx_msgs) || READ_ONCE(msk->state) ==
+		    MSGPIPE_SS_CLOSED)
+			err = sock_error(sk);
+		break;
+	}
+	mutex_unlock(&msk->rx_mutex);
+	msgpipe_rx_reopen(msk);
+	if (eor)
+		msg->msg_flags |= MSG_EOR;
+	return copied ?: err;
+}

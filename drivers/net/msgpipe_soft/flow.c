@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the soft agent keeps of sent data: per session, one record
+ * {address, size, sequence} for every DATA frame the peer has not
+ * acknowledged (never the pages). ACKs retire records and are reported as
+ * ACKED; a hole below selectively acknowledged data, an acknowledgment
+ * timeout or a session without progress turns into NEED_PAGES or ERROR.
+ *
+ * Loss detection: every transmission gets a mark from a per-pipe counter.
+ * A pipe's connection delivers in order, so when the peer acknowledges a
+ * frame sent with mark M, any unacknowledged frame last sent with a mark
+ * below M was lost.
+ *
+ * Locking: mp->lock protects the flows and their records. Completions are
+ * collected under it and reported after it is dropped.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include "msa.h"
+
+#define MSA_RETX_TICK	msecs_to_jiffies(20)
+#define MSA_CQE_MAX	32
+
+/**
+ * struct msa_rec - a DATA frame not yet acknowledged
+ * @node:    in msa_flow.recs, by @seq
+ * @seq:     stream sequence number of its first byte
+ * @size:    stream bytes it covers
+ * @addr:    user address of the first byte as posted (0: host pages)
+ * @mark:    mark of its last transmission
+ * @sent_at: jiffies of its last transmission or request
+ * @sacked:  the peer has it, out of order
+ * @asked:   NEED_PAGES raised, no resend seen yet
+ * @tries:   NEED_PAGES raised for it so far
+ */
+struct msa_rec {
+	struct list_head	node;
+	u64			seq;
+	u32			size;
+	u64			addr;
+	u64			mark;
+	unsigned long		sent_at;
+	bool			sacked;
+	bool			asked;
+	u8			tries;
+};
+
+/**
+ * struct msa_flow - one session's unacknowledged data
+ * @sid:      the local session id
+ * @recs:     struct msa_rec by sequence number
+ * @acked:    every stream byte below it was acknowledged
+ * @progress: jiffies when @acked last moved (or the first record came)
+ */
+struct msa_flow {
+	u32			sid;
+	struct list_head	recs;
+	u64			acked;
+	unsigned long		progress;
+};
+
+struct msa_cqes {
+	struct msgpipe_cqe	c[MSA_CQE_MAX];
+	unsigned int		n;
+};
+
+static void msa_cqes_flush(struct msa_pipe *mp, struct msa_cqes *q)
+{
+	if (q->n)
+		msgpipe_agent_complete(mp->ap.host, q->c, q->n);
+	q->n = 0;
+}
+
+/* Queue a completion; false when full (the caller flushes unlocked). */
+static bool msa_cqe_add(struct msa_cqes *q, u8 type, u32 sid, u64 lo, u64 hi,
+			u64 addr, int status)
+{
+	if (q->n == MSA_CQE_MAX)
+		return false;
+	q->c[q->n++] = (struct msgpipe_cqe) {
+		.type = type, .sid = sid, .seq_lo = lo, .seq_hi = hi,
+		.addr = addr, .status = status,
+	};
+	return true;
+}
+
+static void msa_rec_free(struct msa_rec *r)
+{
+	list_del(&r->node);
+	msa_stat_add(MSA_STAT_UNACKED, -1);
+	msa_stat_add(MSA_STAT_UNACKED_BYTES, -(s64)r->size);
+	kfree(r);
+}
+
+static void msa_flow_free(struct msa_flow *fl)
+{
+	struct msa_rec *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &fl->recs, node)
+		msa_rec_free(r);
+	kfree(fl);
+}
+
+/**
+ * msa_flow_sent() - record a DATA frame that went out (or was dropped)
+ * @mp: the pipe
+ * @tx: the frame
+ *
+ * Called by the transmit thread, after the frame left and before its
+ * TX_DONE, so the record exists when the acknowledgment comes.
+ */
+void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx)
+{
+	const struct msgpipe_frame *f = &tx->frame;
+	struct msa_rec *r, *fresh;
+	struct msa_flow *fl, *nfl;
+	u32 size = f->chunk_len ?: f->total_len;
+	bool retx = false;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	nfl = kzalloc(sizeof(*nfl), GFP_KERNEL);
+	spin_lock(&mp->lock);
+	fl = xa_load(&mp->flows, f->src_sid);
+	if (!fl && nfl) {
+		nfl->sid = f->src_sid;
+		INIT_LIST_HEAD(&nfl->recs);
+		nfl->acked = f->stream_seq;
+		if (!xa_err(xa_store(&mp->flows, f->src_sid, nfl, GFP_ATOMIC))) {
+			fl = nfl;
+			nfl = NULL;
+		}
+	}
+	/* Without memory the frame is not tracked: a later timeout or the
+	 * session's retirement covers it.
+	 */
+	if (!fl || f->stream_seq + size <= fl->acked)
+		goto out_unlock;
+	if (list_empty(&fl->recs))
+		fl->progress = jiffies;
+	list_for_each_entry_reverse(r, &fl->recs, node) {
+		if (r->seq == f->stream_seq && r->size == size) {
+			retx = true;
+			goto found;
+		}
+		if (r->seq < f->stream_seq)
+			break;
+	}
+	if (!fresh)
+		goto out_unlock;
+	/* After @r (or first): a void may start below later chunks. */
+	list_add(&fresh->node, &r->node);
+	r = fresh;
+	fresh = NULL;
+	r->seq = f->stream_seq;
+	r->size = size;
+	r->addr = tx->chain ? tx->chain->addr : 0;
+	msa_stat_add(MSA_STAT_UNACKED, 1);
+	msa_stat_add(MSA_STAT_UNACKED_BYTES, size);
+found:
+	r->mark = ++mp->tx_mark;
+	r->sent_at = jiffies;
+	r->asked = false;
+	r->sacked = false;
+	if (!mp->dying)
+		mod_delayed_work(system_wq, &mp->retx_work, MSA_RETX_TICK);
+out_unlock:
+	spin_unlock(&mp->lock);
+	if (retx)
+		msa_stat_add(MSA_STAT_RETRANSMITS, 1);
+	kfree(fresh);
+	kfree(nfl);
+}
+
+/* Mark what @blk covers; return the highest mark acknowledged. */
+static u64 msa_flow_sack(struct msa_flow *fl, const struct msgpipe_range *blk,
+			 int n)
+{
+	struct msa_rec *r;
+	u64 top = 0;
+	int i;
+
+	list_for_each_entry(r, &fl->recs, node)
+		for (i = 0; i < n; i++)
+			if (r->seq >= blk[i].lo &&
+			    r->seq + r->size <= blk[i].hi) {
+				r->sacked = true;
+				top = max(top, r->mark);
+			}
+	return top;
+}
+
+/**
+ * msa_flow_ack() - act on an ACK frame from the peer
+ * @mp:  the pipe
+ * @f:   the validated header
+ * @buf: its selective blocks, or NULL
+ *
+ * Return: 0, or -EPROTO for an acknowledgment of data never sent.
+ */
+int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
+		 const struct msgpipe_rxbuf *buf)
+{
+	struct msgpipe_range blk[MSGPIPE_SACK_MAX];
+	struct msa_cqes *q;
+	struct msa_rec *r, *tmp;
+	struct msa_flow *fl;
+	u64 top = 0, old;
+	void *p = NULL;
+	int n = 0;
+
+	if (buf) {
+		p = kmap_local_page(buf->pages[0]);
+		n = msgpipe_wire_sack_decode(f, p, blk);
+		kunmap_local(p);
+		if (n < 0)
+			return n;
+	}
+	q = kmalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return 0;	/* a later ACK says as much */
+	q->n = 0;
+	msa_stat_add(MSA_STAT_ACKS, 1);
+
+	spin_lock(&mp->lock);
+	fl = xa_load(&mp->flows, f->dst_sid);
+	if (!fl || f->stream_seq <= fl->acked)
+		goto sack;
+	r = list_empty(&fl->recs) ? NULL :
+	    list_last_entry(&fl->recs, struct msa_rec, node);
+	if (r && f->stream_seq > r->seq + r->size) {
+		spin_unlock(&mp->lock);
+		kfree(q);
+		return -EPROTO;
+	}
+	old = fl->acked;
+	fl->acked = f->stream_seq;
+	fl->progress = jiffies;
+	list_for_each_entry_safe(r, tmp, &fl->recs, node) {
+		if (r->seq + r->size > fl->acked)
+			break;
+		top = max(top, r->mark);
+		msa_rec_free(r);
+	}
+	msa_cqe_add(q, MSGPIPE_CQE_ACKED, fl->sid, old, fl->acked, 0, 0);
+sack:
+	if (fl && n)
+		top = max(top, msa_flow_sack(fl, blk, n));
+	/* Sent before something that arrived, and missing: lost. */
+	if (fl && top) {
+		list_for_each_entry(r, &fl->recs, node) {
+			if (r->sacked || r->asked || r->mark >= top)
+				continue;
+			if (!msa_cqe_add(q, MSGPIPE_CQE_NEED_PAGES, fl->sid,
+					 r->seq, r->seq + r->size, r->addr, 0))
+				break;
+			r->asked = true;
+			r->sent_at = jiffies;
+			msa_stat_add(MSA_STAT_NEED_PAGES, 1);
+		}
+	}
+	spin_unlock(&mp->lock);
+	msa_cqes_flush(mp, q);
+	kfree(q);
+	return 0;
+}
+
+/* One pass over a flow: timeouts and retirement. Under mp->lock. */
+static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q)
+{
+	unsigned long rto = msecs_to_jiffies(READ_ONCE(msa_knobs.ack_timeout_ms));
+	unsigned long retire = msecs_to_jiffies(READ_ONCE(msa_knobs.retire_ms));
+	struct msa_rec *r, *tmp;
+
+	if (list_empty(&fl->recs))
+		return false;
+	if (time_after(jiffies, fl->progress + retire)) {
+		if (!msa_cqe_add(q, MSGPIPE_CQE_ERROR, fl->sid, 0, 0, 0,
+				 -ETIMEDOUT))
+			return true;
+		list_for_each_entry_safe(r, tmp, &fl->recs, node)
+			msa_rec_free(r);
+		msa_stat_add(MSA_STAT_RETIRED, 1);
+		return false;
+	}
+	list_for_each_entry(r, &fl->recs, node) {
+		if (r->sacked ||
+		    time_before(jiffies, r->sent_at + (rto << min(r->tries, 6))))
+			continue;
+		if (!msa_cqe_add(q, MSGPIPE_CQE_NEED_PAGES, fl->sid, r->seq,
+				 r->seq + r->size, r->addr, 0))
+			break;
+		r->asked = true;
+		r->sent_at = jiffies;
+		if (r->tries < U8_MAX)
+			r->tries++;
+		msa_stat_add(MSA_STAT_NEED_PAGES, 1);
+		msa_stat_add(MSA_STAT_ACK_TIMEOUTS, 1);
+	}
+	return true;
+}
+
+/**
+ * msa_flow_retx_work() - the acknowledgment timer of a pipe
+ * @work: msa_pipe.retx_work
+ */
+void msa_flow_retx_work(struct work_struct *work)
+{
+	struct msa_pipe *mp = container_of(to_delayed_work(work),
+					   struct msa_pipe, retx_work);
+	struct msa_flow *fl;
+	struct msa_cqes *q;
+	unsigned long sid;
+	bool busy = false;
+
+	q = kmalloc(sizeof(*q), GFP_KERNEL);
+	if (q) {
+		q->n = 0;
+		spin_lock(&mp->lock);
+		xa_for_each(&mp->flows, sid, fl)
+			busy |= msa_flow_scan(fl, q);
+		spin_unlock(&mp->lock);
+		msa_cqes_flush(mp, q);
+		kfree(q);
+	}
+	spin_lock(&mp->lock);
+	if ((busy || !q) && !mp->dying)
+		mod_delayed_work(system_wq, &mp->retx_work, MSA_RETX_TICK);
+	spin_unlock(&mp->lock);
+}
+
+/**
+ * msa_flow_forget() - drop everything kept for a session
+ * @mp:  the pipe
+ * @sid: the local session id
+ *
+ * Called under the host's pipe lock: must not sleep.
+ */
+void msa_flow_forget(struct msa_pipe *mp, u32 sid)
+{
+	struct msa_flow *fl;
+
+	spin_lock(&mp->lock);
+	fl = xa_erase(&mp->flows, sid);
+	if (fl)
+		msa_flow_free(fl);
+	spin_unlock(&mp->lock);
+}
+
+/**
+ * msa_flow_destroy() - stop the timer and drop every flow of a pipe
+ * @mp: the pipe, whose threads are stopped
+ */
+void msa_flow_destroy(struct msa_pipe *mp)
+{
+	struct msa_flow *fl;
+	unsigned long sid;
+
+	spin_lock(&mp->lock);
+	mp->dying = true;
+	spin_unlock(&mp->lock);
+	cancel_delayed_work_sync(&mp->retx_work);
+	xa_for_each(&mp->flows, sid, fl) {
+		xa_erase(&mp->flows, sid);
+		msa_flow_free(fl);
+	}
+	xa_destroy(&mp->flows);
+}
