@@ -24,6 +24,7 @@ help:
 	@echo "make deps       install what is missing (Debian 12, root)"
 	@echo "make check      every check: build, style, unit tests, VM tests"
 	@echo "make demo       256 MiB through msgpipe and through TCP, in the VM"
+	@echo "make bench      benchmarks in the VM: table, build/bench/report.{json,svg}"
 	@echo "make style      checkpatch --strict and sparse C=2"
 	@echo "make unit       user-space unit tests under ASan/UBSan"
 	@echo "make vm-shell   a shell in the test VM with the modules built"
@@ -85,7 +86,15 @@ check-debug:
 demo: deps modules tools
 	$(VM) --mem 2048 --timeout 1200 run 'bash selftests/msgpipe/demo.sh'
 
-bench: demo
+# Benchmarks run in the VM and leave build/bench/bench-NAME.json; the
+# report merges every one into report.json and report.svg.
+bench: deps modules tools
+	@mkdir -p $(BUILD)/bench
+	$(VM) --mem 3072 --timeout 2400 run 'bash tools/bench/agent.sh' \
+		| tee $(BUILD)/bench/vm.log
+	@res=$$(sed -n 's/^vm.sh: results in //p' $(BUILD)/bench/vm.log) && \
+		cp "$$res"/bench-*.json $(BUILD)/bench/
+	@python3 tools/bench/report.py $(BUILD)/bench
 
 vm-shell: modules tools
 	$(VM) shell

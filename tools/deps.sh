@@ -5,7 +5,7 @@ set -e
 pkgs="linux-headers-amd64 linux-image-amd64 linux-source-6.1 qemu-system-x86
 busybox-static cpio kmod iproute2 sparse gcc make libc6-dev libssl-dev
 libnl-3-dev libnl-genl-3-dev libjson-c-dev pkg-config xz-utils
-clang libclang-rt-14-dev procps"
+clang libclang-rt-14-dev procps gnuplot-nox python3"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

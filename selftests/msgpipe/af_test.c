@@ -19,7 +19,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
 #include <linux/msgpipe.h>
 #include "mp_family.h"
 #include "kselftest_harness.h"
@@ -352,6 +354,203 @@ TEST_F(pair, misc__sockopts_ioctl_shutdown)
 	EXPECT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
 	/* The other direction still works. */
 	roundtrip(_metadata, self->sfd, self->cfd);
+}
+
+/* Write a module parameter (the soft agent's and host's fault knobs). */
+static int knob(const char *mod, const char *name, const char *val)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Wait up to 10 s for one completion; fill *e. */
+static int completion(int fd, struct sock_extended_err *e)
+{
+	char control[256];
+	struct msghdr mh = { .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct pollfd pfd = { .fd = fd };
+	struct cmsghdr *cm;
+
+	if (poll(&pfd, 1, 10000) != 1 || !(pfd.revents & POLLERR))
+		return -1;
+	if (recvmsg(fd, &mh, MSG_ERRQUEUE) < 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_level != SOL_MSGPIPE ||
+	    cm->cmsg_type != MSGPIPE_RECVERR)
+		return -1;
+	memcpy(e, CMSG_DATA(cm), sizeof(*e));
+	return 0;
+}
+
+TEST_F(pair, notify__completions_merge)
+{
+	struct sock_extended_err e;
+	socklen_t vl = sizeof(int);
+	int i, v = 2;
+	char buf[16];
+
+	EXPECT_EQ(-1, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v,
+				 sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->cfd, SOL_MSGPIPE, 99, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	v = 1;
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v,
+				sizeof(v)));
+	v = 0;
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v, &vl));
+	EXPECT_EQ(1, v);
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(3, send(self->cfd, "abc", 3, 0));
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(3, recv(self->sfd, buf, sizeof(buf), 0));
+	/* Acknowledged in order, the ten merge into ranges from 1 to 10. */
+	v = 0;
+	while (v < 10) {
+		ASSERT_EQ(0, completion(self->cfd, &e));
+		EXPECT_EQ(SO_EE_ORIGIN_ZEROCOPY, e.ee_origin);
+		EXPECT_EQ(0, e.ee_errno);
+		EXPECT_EQ(SO_EE_CODE_ZEROCOPY_COPIED, e.ee_code);
+		EXPECT_EQ(v + 1, e.ee_info);
+		v = e.ee_data;
+	}
+	EXPECT_EQ(10, v);
+	vl = sizeof(v);
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_UNACKED, &v, &vl));
+	EXPECT_EQ(0, v);
+}
+
+TEST_F(pair, window__closes_and_reopens)
+{
+	size_t sent = 0, got = 0, n = 1 << 16;
+	char *buf = malloc(n);
+	int v, status;
+	socklen_t vl = sizeof(v);
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 7, n);
+	/* The reader sleeps: non-blocking sends stop with EAGAIN once the
+	 * receive window (SO_RCVBUF, 4 MiB) is full.
+	 */
+	for (;;) {
+		struct pollfd pfd = { .fd = self->cfd, .events = POLLOUT };
+
+		if (send(self->cfd, buf, n, MSG_DONTWAIT) == (ssize_t)n) {
+			sent += n;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		/* Acknowledgments may lag; a shut window stays shut. */
+		if (poll(&pfd, 1, 1000) == 0)
+			break;
+	}
+	EXPECT_LE(4 << 20, sent);
+	EXPECT_GE(6 << 20, sent);
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_WINDOW, &v, &vl));
+	EXPECT_GT((int)n, v);
+	/* A blocking sender waits; it goes on when the reader reads. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(send(self->cfd, buf, n, 0) == (ssize_t)n ? 0 : 1);
+	usleep(300000);
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG));
+	while (got < sent + n) {
+		ssize_t r = recv(self->sfd, buf, n, 0);
+
+		ASSERT_LT(0, r);
+		got += r;
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	free(buf);
+}
+
+/* Send @n bytes zero-copy from a fresh mapping; the agent drops them. */
+static char *zc_send_dropped(struct __test_metadata *_metadata, int fd,
+			     size_t n)
+{
+	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, n);
+	if (knob("msgpipe_soft", "drop_permille", "1000"))
+		return NULL;
+	EXPECT_EQ((ssize_t)n, send(fd, p, n, MSG_ZEROCOPY));
+	usleep(100000);
+	return p;
+}
+
+TEST_F(pair, zerocopy__munmap_before_completion)
+{
+	struct sock_extended_err e;
+	size_t n = 1 << 20;
+	char buf[16], *p;
+
+	/* Sent and lost; the buffer goes away before the resend re-pins. */
+	p = zc_send_dropped(_metadata, self->cfd, n);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, munmap(p, n));
+	ASSERT_EQ(0, knob("msgpipe_soft", "drop_permille", "0"));
+	ASSERT_EQ(0, completion(self->cfd, &e));
+	EXPECT_EQ(EFAULT, e.ee_errno);
+	EXPECT_EQ(1, e.ee_info);
+	EXPECT_EQ(1, e.ee_data);
+	/* That message only: the session goes on, the void is never read. */
+	ASSERT_EQ(5, send(self->cfd, "after", 5, 0));
+	EXPECT_EQ(5, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "after", 5));
+	roundtrip(_metadata, self->sfd, self->cfd);
+}
+
+TEST_F(pair, zerocopy__failed_repin)
+{
+	struct sock_extended_err e;
+	size_t n = 1 << 20;
+	char buf[16], *p;
+
+	p = zc_send_dropped(_metadata, self->cfd, n);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, knob("msgpipe", "fail_repin", "1"));
+	ASSERT_EQ(0, knob("msgpipe_soft", "drop_permille", "0"));
+	ASSERT_EQ(0, completion(self->cfd, &e));
+	EXPECT_EQ(EFAULT, e.ee_errno);
+	EXPECT_EQ(1, e.ee_info);
+	/* The next zero-copy message from the same memory goes through. */
+	ASSERT_EQ((ssize_t)n, send(self->cfd, p, n, MSG_ZEROCOPY));
+	ASSERT_EQ(0, completion(self->cfd, &e));
+	EXPECT_EQ(0, e.ee_errno);
+	EXPECT_EQ(2, e.ee_info);
+	EXPECT_EQ(16, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0x5a, buf[15]);
+	munmap(p, n);
+}
+
+TEST_F(pair, zerocopy__bad_calls)
+{
+	int v = 0;
+
+	/* Zero-copy or not, an empty message is no message. */
+	EXPECT_EQ(-1, send(self->cfd, NULL, 0, MSG_ZEROCOPY));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_UNACKED, &v,
+				 sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
 }
 
 TEST_F(pair, close__peer_sees_end)

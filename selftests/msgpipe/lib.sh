@@ -64,3 +64,35 @@ wait_listening() {
 	done
 	return 1
 }
+
+# transfer NAME SERVER_ARGS -- CLIENT_ARGS: run one session from A to B,
+# keep both outputs in $T/NAME.{srv,cli,err}.
+transfer() {
+	local name=$1; shift
+	local sargs=() cargs=()
+	while [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	cargs=("$@")
+	nb "$BIN/mp_xfer" server --report "${sargs[@]}" > "$T/$name.srv" 2>&1 &
+	local spid=$!
+	wait_listening "$T/$name.srv" || { fail "$name: server did not listen"; return 1; }
+	na "$BIN/mp_xfer" client --report "${cargs[@]}" > "$T/$name.cli" 2> "$T/$name.err"
+	local crc=$?
+	wait $spid
+	local src=$?
+	[ $crc = 0 ] && [ $src = 0 ] || { fail "$name: client rc=$crc server rc=$src: $(cat "$T/$name.err")"; return 1; }
+}
+
+# same_messages NAME: both ends saw the same lengths and digests, in order.
+same_messages() {
+	diff <(awk '/^msg/ { print $2, $3 }' "$T/$1.cli") \
+	     <(awk '/^msg/ { print $2, $3 }' "$T/$1.srv")
+}
+
+# field NAME KEY: the value after KEY on the client's summary line.
+field() {
+	awk -v k="$2" '/^client bytes/ { for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$T/$1.cli"
+}
+
+# knob MODULE NAME VALUE: set a module parameter (works without debugfs).
+knob() { echo "$3" > "/sys/module/$1/parameters/$2"; }

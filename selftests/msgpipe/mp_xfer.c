@@ -14,13 +14,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/errqueue.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/msgpipe.h>
@@ -39,6 +43,19 @@ struct opts {
 	size_t bufsize;
 	unsigned int seed;
 	bool hold;
+	bool zerocopy;
+	bool fast;
+	unsigned long count;
+	int sndbuf;
+	int rcvbuf;
+};
+
+/* Zero-copy completions read from the error queue so far. */
+struct zcstate {
+	unsigned long long issued;
+	unsigned long long done;
+	unsigned long long errors;
+	unsigned long long copied;
 };
 
 static double now(void)
@@ -99,44 +116,120 @@ static int fill_addr(const struct opts *o, struct sockaddr_storage *ss)
 
 static int open_sock(const struct opts *o)
 {
-	int fd;
+	int fd, one = 1;
 
 	if (o->tcp) {
-		int one = 1;
-
 		fd = socket(o->addr && strchr(o->addr, ':') ? AF_INET6 : AF_INET,
 			    SOCK_STREAM, 0);
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		return fd;
+		if (fd >= 0 && o->zerocopy &&
+		    setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+			return -1;
+	} else {
+		fd = socket(msgpipe_family(), SOCK_SEQPACKET, 0);
 	}
-	return socket(msgpipe_family(), SOCK_SEQPACKET, 0);
+	/* FORCE: root may go past net.core.[wr]mem_max, as tests need. */
+	if (fd >= 0 && o->sndbuf &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &o->sndbuf,
+		       sizeof(o->sndbuf)))
+		return -1;
+	if (fd >= 0 && o->rcvbuf &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &o->rcvbuf,
+		       sizeof(o->rcvbuf)))
+		return -1;
+	return fd;
+}
+
+/* Read what the error queue holds; with @block wait for at least one. */
+static int zc_reap(int fd, struct zcstate *z, bool block)
+{
+	for (;;) {
+		char control[256];
+		struct msghdr mh = { .msg_control = control,
+				     .msg_controllen = sizeof(control) };
+		struct pollfd pfd = { .fd = fd };
+		struct cmsghdr *cm;
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno != EAGAIN)
+				return -1;
+			if (!block)
+				return 0;
+			if (poll(&pfd, 1, 30000) <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			continue;
+		}
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct sock_extended_err *e = (void *)CMSG_DATA(cm);
+			unsigned long long n;
+
+			if (!((cm->cmsg_level == SOL_MSGPIPE &&
+			       cm->cmsg_type == MSGPIPE_RECVERR) ||
+			      (cm->cmsg_level == SOL_IP &&
+			       cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == SOL_IPV6 &&
+			       cm->cmsg_type == IPV6_RECVERR)) ||
+			    e->ee_origin != SO_EE_ORIGIN_ZEROCOPY)
+				continue;
+			n = e->ee_data - e->ee_info + 1ULL;
+			z->done += n;
+			if (e->ee_errno) {
+				z->errors += n;
+				fprintf(stderr, "mp_xfer: messages %u..%u: %s\n",
+					e->ee_info, e->ee_data,
+					strerror(e->ee_errno));
+			}
+			if (e->ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				z->copied += n;
+		}
+		block = false;
+	}
+}
+
+static int zc_wait(int fd, struct zcstate *z, unsigned long long upto)
+{
+	while (z->done < upto)
+		if (zc_reap(fd, z, true))
+			return -1;
+	return 0;
 }
 
 /* TCP framing for the comparison: an 8-byte big-endian length per message. */
-static int write_all(int fd, const void *p, size_t n)
+static int write_all(int fd, const void *p, size_t n, int flags,
+		     struct zcstate *z)
 {
 	while (n) {
-		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL | flags);
 
 		if (r < 0)
 			return -1;
+		if (flags & MSG_ZEROCOPY)
+			z->issued++;
 		p = (const char *)p + r;
 		n -= r;
 	}
 	return 0;
 }
 
-static int send_msg(const struct opts *o, int fd, const void *buf, size_t len)
+static int send_msg(const struct opts *o, int fd, const void *buf, size_t len,
+		    struct zcstate *z)
 {
+	int zc = o->zerocopy ? MSG_ZEROCOPY : 0;
+
 	if (o->tcp) {
 		uint64_t be = htobe64(len);
 
-		if (write_all(fd, &be, 8))
+		if (write_all(fd, &be, 8, 0, z))
 			return -1;
-		return write_all(fd, buf, len);
+		return write_all(fd, buf, len, zc, z);
 	}
-	return send(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
+	if (send(fd, buf, len, zc) != (ssize_t)len)
+		return -1;
+	z->issued += !!zc;
+	return 0;
 }
 
 static void fill_pattern(unsigned char *buf, size_t len, unsigned int *seed)
@@ -149,13 +242,61 @@ static void fill_pattern(unsigned char *buf, size_t len, unsigned int *seed)
 	}
 }
 
+/* --count messages of --msgsize; zero-copy alternates two buffers, each
+ * reused only once the messages sent from it completed.
+ */
+static int send_generated(const struct opts *o, int fd, EVP_MD_CTX *ctx,
+			  struct zcstate *z, unsigned long long *total)
+{
+	unsigned long long last[2] = { 0, 0 };
+	unsigned char *buf[2];
+	unsigned int seed = o->seed;
+	unsigned long i;
+	char hex[65];
+
+	for (i = 0; i < 2; i++) {
+		buf[i] = mmap(NULL, o->msgsize, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf[i] == MAP_FAILED)
+			return -1;
+	}
+	for (i = 0; i < o->count; i++) {
+		unsigned char *b = buf[i % 2];
+
+		if (o->zerocopy && zc_wait(fd, z, last[i % 2]))
+			return -1;
+		/* --fast: the same two buffers again, no digest. */
+		if (!o->fast || i < 2)
+			fill_pattern(b, o->msgsize, &seed);
+		if (send_msg(o, fd, b, o->msgsize, z))
+			return -1;
+		last[i % 2] = z->issued;
+		*total += o->msgsize;
+		if (!o->fast) {
+			EVP_DigestUpdate(ctx, b, o->msgsize);
+			hexdigest(ctx, hex);
+		}
+		if (o->report && !o->fast)
+			printf("msg %zu %s\n", o->msgsize, hex);
+		if (o->zerocopy && zc_reap(fd, z, false))
+			return -1;
+	}
+	if (o->zerocopy && zc_wait(fd, z, z->issued))
+		return -1;
+	munmap(buf[0], o->msgsize);
+	munmap(buf[1], o->msgsize);
+	return 0;
+}
+
 static int run_client(const struct opts *o)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	struct sockaddr_storage ss;
 	unsigned int seed = o->seed;
 	unsigned long long total = 0;
+	struct zcstate z = {};
 	unsigned char *buf = NULL;
+	struct rusage ru;
 	double t0, dt;
 	char hex[65];
 	int fd, alen, rc = 0;
@@ -173,7 +314,12 @@ static int run_client(const struct opts *o)
 	}
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	t0 = now();
-	if (o->file) {
+	if (o->count) {
+		if (send_generated(o, fd, ctx, &z, &total)) {
+			perror("mp_xfer: send");
+			return 1;
+		}
+	} else if (o->file) {
 		int in = open(o->file, O_RDONLY);
 		size_t n;
 
@@ -183,7 +329,7 @@ static int run_client(const struct opts *o)
 			return 1;
 		}
 		while ((n = read(in, buf, o->msgsize)) > 0) {
-			if (send_msg(o, fd, buf, n)) {
+			if (send_msg(o, fd, buf, n, &z)) {
 				perror("mp_xfer: send");
 				return 1;
 			}
@@ -204,7 +350,7 @@ static int run_client(const struct opts *o)
 
 			buf = realloc(buf, n ? n : 1);
 			fill_pattern(buf, n, &seed);
-			if (send_msg(o, fd, buf, n)) {
+			if (send_msg(o, fd, buf, n, &z)) {
 				fprintf(stderr, "mp_xfer: send %zu: %s\n", n,
 					strerror(errno));
 				return 1;
@@ -234,7 +380,15 @@ static int run_client(const struct opts *o)
 		rc = 1;
 	}
 	dt = now() - t0;
+	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr, "client: %llu bytes in %.3f s\n", total, dt);
+	/* Machine-readable for the benchmark and the tests. */
+	printf("client bytes %llu secs %.3f cpu %.3f zc_done %llu zc_errors %llu zc_copied %llu\n",
+	       total, dt, ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+	       z.done, z.errors, z.copied);
+	if (z.errors)
+		rc = 1;
 	close(fd);
 	free(buf);
 	EVP_MD_CTX_free(ctx);
@@ -330,8 +484,10 @@ static int run_server(const struct opts *o)
 		reads++;
 		total += n;
 		msgbytes += n;
-		EVP_DigestUpdate(ctx, buf, n);
-		EVP_DigestUpdate(all, buf, n);
+		if (!o->fast) {
+			EVP_DigestUpdate(ctx, buf, n);
+			EVP_DigestUpdate(all, buf, n);
+		}
 		if (out >= 0 && write(out, buf, n) != n) {
 			perror("mp_xfer: write");
 			return 1;
@@ -366,7 +522,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mp_xfer server --port P [--tcp] [--out FILE] [--bufsize B] [--waitall] [--report]\n"
 		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
-		"                      [--file F --msgsize M] [--report] [--hold]\n");
+		"                      [--file F --msgsize M] [--count N --msgsize M]\n"
+		"                      [--zerocopy] [--report] [--hold]\n"
+		"       both: [--sndbuf B] [--rcvbuf B] [--fast (no digests: benchmarks)]\n");
 }
 
 int main(int argc, char **argv)
@@ -384,6 +542,11 @@ int main(int argc, char **argv)
 		{ "bufsize", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "zerocopy", no_argument, NULL, 'z' },
+		{ "fast", no_argument, NULL, 'F' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "sndbuf", required_argument, NULL, 'W' },
+		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -405,6 +568,11 @@ int main(int argc, char **argv)
 		case 'b': o.bufsize = strtoull(optarg, NULL, 0); break;
 		case 'S': o.seed = strtoul(optarg, NULL, 0); break;
 		case 'H': o.hold = true; break;
+		case 'z': o.zerocopy = true; break;
+		case 'F': o.fast = true; break;
+		case 'n': o.count = strtoul(optarg, NULL, 0); break;
+		case 'W': o.sndbuf = atoi(optarg); break;
+		case 'R': o.rcvbuf = atoi(optarg); break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}

@@ -16,29 +16,6 @@ trap cleanup_pair EXIT
 setup_pair || exit 1
 T=$(mktemp -d)
 
-# transfer NAME SERVER_ARGS -- CLIENT_ARGS: run one session, keep outputs.
-transfer() {
-	local name=$1; shift
-	local sargs=() cargs=()
-	while [ "$1" != -- ]; do sargs+=("$1"); shift; done
-	shift
-	cargs=("$@")
-	nb "$BIN/mp_xfer" server --report "${sargs[@]}" > "$T/$name.srv" 2>&1 &
-	local spid=$!
-	wait_listening "$T/$name.srv" || { fail "$name: server did not listen"; return 1; }
-	na "$BIN/mp_xfer" client --report "${cargs[@]}" > "$T/$name.cli" 2> "$T/$name.err"
-	local crc=$?
-	wait $spid
-	local src=$?
-	[ $crc = 0 ] && [ $src = 0 ] || { fail "$name: client rc=$crc server rc=$src: $(cat "$T/$name.err")"; return 1; }
-}
-
-# same_messages NAME: both ends saw the same lengths and digests, in order.
-same_messages() {
-	diff <(awk '/^msg/ { print $2, $3 }' "$T/$1.cli") \
-	     <(awk '/^msg/ { print $2, $3 }' "$T/$1.srv")
-}
-
 # Test that 1 B, 64 KiB and 64 MiB messages arrive intact and in order.
 tx0=$(agent_stat tx_bytes)
 transfer sizes --port 4000 --bufsize 1048576 -- \

@@ -77,7 +77,7 @@ for stage in $STAGES; do
 		fi
 		t0=$SECONDS
 		tools/testing/vm/vm.sh --kernel "$KERNEL" --moddir "$moddir" \
-			--timeout 2400 run 'bash selftests/msgpipe/run.sh' \
+			--mem 3072 --timeout 2400 run 'bash selftests/msgpipe/run.sh' \
 			> "$LOG/vm.log" 2>&1
 		rc=$?
 		echo "# stage vm ($KERNEL kernel): $((SECONDS - t0)) s"

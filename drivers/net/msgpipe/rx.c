@@ -53,8 +53,7 @@ static void msgpipe_rxchunk_free(struct msgpipe_rxchunk *c)
 	kfree(c);
 }
 
-/*
- * Advance and record the edges we advertise: the stream position the sender
+/* Advance and record the edges we advertise: the stream position the sender
  * may send up to and the last message it may start. Under msk->lock.
  */
 static void msgpipe_rx_window(struct msgpipe_sock *msk, u64 *right, u64 *limit)
@@ -219,8 +218,7 @@ static bool msgpipe_rx_dup(struct msgpipe_sock *msk, struct msgpipe_rxchunk *c,
 	return false;
 }
 
-/*
- * File @c out of order after @after. Chunks never overlap, except that a
+/* File @c out of order after @after. Chunks never overlap, except that a
  * void swallows whole chunks inside it. Under msk->lock.
  */
 static int msgpipe_rx_ooo_add(struct msgpipe_sock *msk,
@@ -456,8 +454,7 @@ static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
 	return ready;
 }
 
-/*
- * Copy from the head of the queue. Returns bytes, 0 when nothing is there,
+/* Copy from the head of the queue. Returns bytes, 0 when nothing is there,
  * -ENODATA when it dropped a voided message nobody had read from, or
  * -EBADMSG once for a message voided after part of it was read; sets *eor
  * at the end of a message.
@@ -527,8 +524,7 @@ static int msgpipe_rx_copy(struct msgpipe_sock *msk, struct msghdr *msg,
 	return copied;
 }
 
-/*
- * Seed 001's window reopening: tell the sender when reading opened a
+/* Seed 001's window reopening: tell the sender when reading opened a
  * quarter of the buffer, or any room after the window was (nearly) shut.
  */
 static void msgpipe_rx_reopen(struct msgpipe_sock *msk)

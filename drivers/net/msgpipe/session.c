@@ -120,6 +120,9 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	if (!child)
 		goto err_refuse;
 	child->remote_id = f->src_sid;
+	/* Buffer sizes are inherited from the listener, as with TCP. */
+	WRITE_ONCE(child->sk.sk_sndbuf, READ_ONCE(lmsk->sk.sk_sndbuf));
+	WRITE_ONCE(child->sk.sk_rcvbuf, READ_ONCE(lmsk->sk.sk_rcvbuf));
 	msgpipe_session_window(child, f);
 	child->port = 0;
 	child->state = MSGPIPE_SS_PENDING_ACCEPT;

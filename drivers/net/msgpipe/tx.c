@@ -130,8 +130,7 @@ static unsigned int msgpipe_txmsg_segs(const struct msgpipe_txmsg *m, u32 off,
 
 #define MSGPIPE_ZC_SEGS	16
 
-/*
- * Build the frame of a zero-copy chunk: pin its user segments and chain one
+/* Build the frame of a zero-copy chunk: pin its user segments and chain one
  * descriptor per segment. @remote: re-pin from an agent worker.
  */
 static struct msgpipe_txbuf *msgpipe_tx_pin(struct msgpipe_sock *msk,
@@ -246,9 +245,8 @@ static struct msgpipe_txbuf *msgpipe_tx_ref(struct msgpipe_sock *msk,
  * Return: 0; -EFAULT when the bytes are gone or changed; -EAGAIN or
  * -ENOBUFS when pinning is over a limit; another -errno.
  */
-int msgpipe_tx_post_chunk(struct msgpipe_sock *msk,
-				 struct msgpipe_txmsg *m,
-				 struct msgpipe_txchunk *c, bool retx)
+int msgpipe_tx_post_chunk(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
+			  struct msgpipe_txchunk *c, bool retx)
 {
 	struct msgpipe_pipe *pipe = READ_ONCE(msk->pipe);
 	struct msgpipe_txbuf *txb;

@@ -72,7 +72,7 @@ static bool msa_drop(const struct msgpipe_frame *f)
 {
 	u32 permille = READ_ONCE(msa_knobs.drop_permille);
 
-	return f->chunk_len && permille &&
+	return f->type == MSGPIPE_T_DATA && f->chunk_len && permille &&
 	       get_random_u32_below(1000) < permille;
 }
 
