@@ -29,6 +29,7 @@ def derive(bench):
     for s in bench["scenarios"]:
         s["sender_cpu_ns_per_byte"] = 1e9 * s["sender_cpu_s"] / s["bytes"]
         s["system_cpu_ns_per_byte"] = 1e9 * s["system_cpu_s"] / s["bytes"]
+    for s in bench["scenarios"]:
         if base:
             s["throughput_vs_tcp"] = s["mb_per_s"] / base["mb_per_s"]
             s["system_cpu_vs_tcp"] = (s["system_cpu_ns_per_byte"] /
