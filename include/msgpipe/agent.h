@@ -133,10 +133,14 @@ struct msgpipe_apipe {
  *                runs after it, connections are closed and @ap is freed.
  *                With @graceful, frames already posted are sent first.
  * @conn_attach:  give the pipe a connected kernel TCP socket; the agent
- *                owns it from then on (releases it even on error).
- * @post:         write @tx into the submission ring; -ENOTCONN if the pipe
- *                is down (then no completion follows and the host keeps
- *                @tx). The host never has more than @sq_depth frames posted
+ *                owns it from then on (releases it even on error). After
+ *                msgpipe_agent_conn_down() this replaces the broken
+ *                connection: the agent resends on it what the peer did not
+ *                acknowledge (NEED_PAGES) and then what waited in the ring.
+ * @post:         write @tx into the submission ring, also while the pipe
+ *                waits for a new connection; -ENOTCONN if it cannot take
+ *                it (then no completion follows and the host keeps @tx).
+ *                The host never has more than @sq_depth frames posted
  *                and not completed, so the ring cannot overflow.
  * @doorbell:     start transmitting what was posted (the host rings once
  *                per batch of posts).
@@ -180,6 +184,7 @@ void msgpipe_agent_complete(struct msgpipe_pipe *pipe,
 int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
 		     struct msgpipe_rxbuf *buf);
 void msgpipe_agent_pipe_down(struct msgpipe_pipe *pipe, int err);
+void msgpipe_agent_conn_down(struct msgpipe_pipe *pipe, int err);
 
 struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len);
 void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf);

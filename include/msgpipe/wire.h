@@ -47,6 +47,11 @@
  * @MSGPIPE_T_THROTTLE:  slow down (reserved)
  * @MSGPIPE_T_PING:      liveness probe (reserved)
  * @MSGPIPE_T_PONG:      answer to a PING (reserved)
+ * @MSGPIPE_T_HELLO:     first frame on every connection, both ways: names
+ *                       the pipe (@stream_seq, a random non-zero token the
+ *                       dialer chose) and whether the dialer resumes it
+ *                       (@msg_seq 1) or starts it (0); the answer's
+ *                       @msg_seq says whether the acceptor still had it
  * @MSGPIPE_T_MAX:       one past the last type
  */
 enum msgpipe_frame_type {
@@ -65,6 +70,7 @@ enum msgpipe_frame_type {
 	MSGPIPE_T_THROTTLE,
 	MSGPIPE_T_PING,
 	MSGPIPE_T_PONG,
+	MSGPIPE_T_HELLO,
 	MSGPIPE_T_MAX,
 };
 

@@ -99,7 +99,7 @@ static void msgpipe_accept_work(struct work_struct *work)
 		tcp->sk->sk_user_data = NULL;
 		tcp->sk->sk_data_ready = mn->saved_data_ready;
 		write_unlock_bh(&tcp->sk->sk_callback_lock);
-		msgpipe_pipe_accept(mn, tcp);
+		msgpipe_hello_queue(mn, tcp);
 	}
 }
 

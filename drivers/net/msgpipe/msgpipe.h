@@ -67,10 +67,13 @@ struct msgpipe_net {
 /**
  * enum msgpipe_pipe_state - life of a pipe
  * @MSGPIPE_PIPE_UP:   connections attached, sessions may use it
+ * @MSGPIPE_PIPE_RECONNECTING: its connection broke; posts wait in the
+ *                     agent for the next one (dial.c)
  * @MSGPIPE_PIPE_DOWN: failed or closing; posts are refused
  */
 enum msgpipe_pipe_state {
 	MSGPIPE_PIPE_UP,
+	MSGPIPE_PIPE_RECONNECTING,
 	MSGPIPE_PIPE_DOWN,
 };
 
@@ -93,6 +96,11 @@ enum msgpipe_pipe_state {
  * @posted:      frames in the agent's submission ring, not completed
  * @backlog:     frames waiting for room in the ring (msgpipe_tx.node)
  * @id:          number for logs and counters
+ * @token:       names the pipe in the HELLO of each of its connections
+ * @conn_lock:   orders conn_attach() against destroying the agent half
+ * @reconnect_work: redials (outbound) or gives up (inbound); holds a ref
+ * @deadline:    jiffies after which a broken pipe is failed
+ * @backoff:     the next redial delay
  * @destroy_work: final teardown, off any agent context
  */
 struct msgpipe_pipe {
@@ -112,6 +120,11 @@ struct msgpipe_pipe {
 	u32			posted;
 	struct list_head	backlog;
 	u32			id;
+	u64			token;
+	struct mutex		conn_lock;	/* see @conn_lock */
+	struct delayed_work	reconnect_work;
+	unsigned long		deadline;
+	unsigned long		backoff;
 	struct work_struct	destroy_work;
 };
 
@@ -269,6 +282,7 @@ struct msgpipe_txbuf {
  * @tx_msg_limit: the peer's message window: start no message past it
  * @tx_want:     bytes the sender waits to post (tx_mutex)
  * @tx_want_seq: message it waits to start, 0 when in the middle of one
+ * @acceptor:    this side accepted the session (it sent ACCEPT)
  * @tx_notify:   MSGPIPE_NOTIFY: a completion for every message
  * @tx_err:      the error a reset session's messages complete with
  * @tx_purge_work: completes them after a reset
@@ -310,6 +324,7 @@ struct msgpipe_sock {
 	u64			tx_msg_limit;
 	u32			tx_want;
 	u64			tx_want_seq;
+	bool			acceptor;
 	bool			tx_notify;
 	int			tx_err;
 	struct work_struct	tx_purge_work;
@@ -356,7 +371,11 @@ void msgpipe_agent_forget(struct msgpipe_pipe *pipe);
 int msgpipe_pipe_connect(struct msgpipe_net *mn,
 			 const struct sockaddr_msgpipe *addr,
 			 struct msgpipe_sock *msk);
-int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp);
+int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp,
+			const struct sockaddr_storage *peer, u64 token);
+void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err);
+bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
+			    const struct sockaddr_storage *b);
 void msgpipe_pipe_put(struct msgpipe_pipe *pipe);
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx);
 void msgpipe_pipe_forget(struct msgpipe_pipe *pipe, u32 sid);
@@ -366,7 +385,18 @@ void msgpipe_pipe_session_del(struct msgpipe_sock *msk);
 void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful);
 void msgpipe_pipes_shutdown(struct msgpipe_net *mn);
 
+/* dial.c */
+struct socket *msgpipe_dial(struct msgpipe_net *mn,
+			    const struct sockaddr_storage *peer, u64 token,
+			    bool resume, bool *resumed);
+int msgpipe_pipe_reattach(struct msgpipe_pipe *pipe, struct socket *tcp);
+void msgpipe_pipe_conn_init(struct msgpipe_pipe *pipe);
+void msgpipe_hello_queue(struct msgpipe_net *mn, struct socket *tcp);
+u64 msgpipe_pipe_new_token(void);
+
 /* session.c */
+void msgpipe_session_resync(struct msgpipe_sock *msk,
+			    struct msgpipe_pipe *pipe);
 void msgpipe_session_refuse(struct msgpipe_pipe *pipe, u32 dst, int err);
 int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 		       const struct msgpipe_frame *f,

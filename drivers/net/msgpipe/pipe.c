@@ -35,7 +35,7 @@ static void msgpipe_pipe_destroy_work(struct work_struct *work);
 
 static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 					       const struct sockaddr_storage *peer,
-					       bool inbound)
+					       bool inbound, u64 token)
 {
 	struct msgpipe_pipe *pipe;
 
@@ -53,6 +53,8 @@ static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 	pipe->inbound = inbound;
 	pipe->peer = *peer;
 	pipe->id = atomic_inc_return(&msgpipe_pipe_ids);
+	pipe->token = token;
+	msgpipe_pipe_conn_init(pipe);
 	INIT_WORK(&pipe->destroy_work, msgpipe_pipe_destroy_work);
 	atomic_inc(&mn->nr_pipes);
 	msgpipe_stat_inc(MSGPIPE_STAT_PIPES);
@@ -65,14 +67,19 @@ static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
 
 	WARN_ON_ONCE(!list_empty(&pipe->sessions));
 	msgpipe_agent_forget(pipe);
+	mutex_destroy(&pipe->conn_lock);
 	msgpipe_stat_dec(MSGPIPE_STAT_PIPES);
 	kfree(pipe);
 	if (atomic_dec_and_test(&mn->nr_pipes))
 		wake_up_all(&mn->pipes_wq);
 }
 
-/* Reset the sessions of a failed pipe and take it off the engine's list. */
-static void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
+/**
+ * msgpipe_pipe_fail() - reset a pipe's sessions, take it off the list
+ * @pipe: the pipe
+ * @err:  what the sessions see
+ */
+void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
 {
 	struct msgpipe_net *mn = pipe->mn;
 	struct msgpipe_sock *msk;
@@ -125,7 +132,9 @@ void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful)
 	}
 	if (!ap)
 		return;
+	mutex_lock(&pipe->conn_lock);
 	ap->agent->ops->pipe_destroy(ap, graceful);
+	mutex_unlock(&pipe->conn_lock);
 	msgpipe_agent_release(pipe);
 }
 
@@ -216,24 +225,25 @@ void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
 	msgpipe_pipe_put(pipe);
 }
 
-static bool msgpipe_addr_equal(const struct sockaddr_storage *a,
-			       const struct sockaddr_storage *b)
+/**
+ * msgpipe_addr_same_host() - do two socket addresses name the same host
+ * @a: an AF_INET or AF_INET6 address
+ * @b: another
+ *
+ * Return: true when family, address (and IPv6 scope) match; ports may not.
+ */
+bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
+			    const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)
 		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
-		       x->sin_port == y->sin_port;
-	}
-	{
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return ipv6_addr_equal(&x->sin6_addr, &y->sin6_addr) &&
-		       x->sin6_port == y->sin6_port &&
-		       x->sin6_scope_id == y->sin6_scope_id;
-	}
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return ipv6_addr_equal(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr) &&
+	       ((const struct sockaddr_in6 *)a)->sin6_scope_id ==
+	       ((const struct sockaddr_in6 *)b)->sin6_scope_id;
 }
 
 /* Called with mn->lock held. */
@@ -244,7 +254,10 @@ static struct msgpipe_pipe *msgpipe_pipe_find(struct msgpipe_net *mn,
 
 	list_for_each_entry(pipe, &mn->pipes, node)
 		if (!pipe->inbound && pipe->state == MSGPIPE_PIPE_UP &&
-		    msgpipe_addr_equal(&pipe->peer, peer))
+		    msgpipe_addr_same_host(&pipe->peer, peer) &&
+		    /* sin_port and sin6_port share their offset */
+		    ((struct sockaddr_in *)&pipe->peer)->sin_port ==
+		    ((const struct sockaddr_in *)peer)->sin_port)
 			return pipe;
 	return NULL;
 }
@@ -326,8 +339,10 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 {
 	struct sockaddr_storage peer;
 	struct msgpipe_pipe *pipe;
+	bool resumed = false;
 	struct socket *tcp;
 	int len, err;
+	u64 token;
 
 	len = msgpipe_addr_to_tcp(addr, mn->tcp_port, &peer);
 	if (len < 0)
@@ -340,17 +355,11 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 	if (err != -ENOENT)
 		return err;
 
-	err = sock_create_kern(mn->net, peer.ss_family, SOCK_STREAM,
-			       IPPROTO_TCP, &tcp);
-	if (err)
-		return err;
-	tcp->sk->sk_sndtimeo = 10 * HZ;
-	err = kernel_connect(tcp, (struct sockaddr *)&peer, len, 0);
-	if (err) {
-		sock_release(tcp);
-		return err == -EINPROGRESS ? -ETIMEDOUT : err;
-	}
-	pipe = msgpipe_pipe_alloc(mn, &peer, false);
+	token = msgpipe_pipe_new_token();
+	tcp = msgpipe_dial(mn, &peer, token, false, &resumed);
+	if (IS_ERR(tcp))
+		return PTR_ERR(tcp);
+	pipe = msgpipe_pipe_alloc(mn, &peer, false, token);
 	if (!pipe) {
 		sock_release(tcp);
 		return -ENOMEM;
@@ -367,23 +376,19 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 
 /**
  * msgpipe_pipe_accept() - make an inbound pipe of an accepted connection
- * @mn:  engine
- * @tcp: the accepted TCP socket; consumed
+ * @mn:    engine
+ * @tcp:   the accepted TCP socket, HELLO done; consumed
+ * @peer:  its peer
+ * @token: the pipe's token from the HELLO
  *
  * Return: 0 or -errno.
  */
-int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp)
+int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp,
+			const struct sockaddr_storage *peer, u64 token)
 {
-	struct sockaddr_storage peer;
 	struct msgpipe_pipe *pipe;
-	int err;
 
-	err = kernel_getpeername(tcp, (struct sockaddr *)&peer);
-	if (err < 0) {
-		sock_release(tcp);
-		return err;
-	}
-	pipe = msgpipe_pipe_alloc(mn, &peer, true);
+	pipe = msgpipe_pipe_alloc(mn, peer, true, token);
 	if (!pipe) {
 		sock_release(tcp);
 		return -ENOMEM;
@@ -409,7 +414,7 @@ int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx)
 
 	spin_lock(&pipe->lock);
 	ap = pipe->apipe;
-	if (pipe->state != MSGPIPE_PIPE_UP || !ap) {
+	if (pipe->state == MSGPIPE_PIPE_DOWN || !ap) {
 		err = pipe->err ?: -ENOTCONN;
 	} else if (pipe->posted >= pipe->agent->sq_depth ||
 		   !list_empty(&pipe->backlog)) {

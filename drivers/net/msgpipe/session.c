@@ -99,8 +99,21 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 {
 	struct msgpipe_net *mn = pipe->mn;
 	struct msgpipe_sock *lmsk, *child;
+	bool again = false;
 	u32 id;
 	int err;
+
+	/* A SYNC repeated after a reconnection: answer it again, once. */
+	spin_lock(&pipe->lock);
+	list_for_each_entry(child, &pipe->sessions, pipe_node) {
+		if (child->remote_id == f->src_sid) {
+			again = READ_ONCE(child->state) ==
+				MSGPIPE_SS_PENDING_ACCEPT;
+			sock_hold(&child->sk);
+			goto known;
+		}
+	}
+	spin_unlock(&pipe->lock);
 
 	lmsk = msgpipe_port_lookup(mn, f->port);
 	if (!lmsk) {
@@ -120,6 +133,7 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	if (!child)
 		goto err_refuse;
 	child->remote_id = f->src_sid;
+	child->acceptor = true;
 	/* Buffer sizes are inherited from the listener, as with TCP. */
 	WRITE_ONCE(child->sk.sk_sndbuf, READ_ONCE(lmsk->sk.sk_sndbuf));
 	WRITE_ONCE(child->sk.sk_rcvbuf, READ_ONCE(lmsk->sk.sk_rcvbuf));
@@ -164,6 +178,13 @@ err_refuse:
 	msgpipe_session_refuse(pipe, f->src_sid, err);
 	sock_put(&lmsk->sk);
 	return 0;
+
+known:
+	spin_unlock(&pipe->lock);
+	if (again)
+		msgpipe_session_send_ctrl(child, pipe, MSGPIPE_T_SYNC_ACK, 0);
+	sock_put(&child->sk);
+	return 0;
 }
 
 /* Handshake and close frames of an existing session. */
@@ -180,7 +201,13 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 	switch (f->type) {
 	case MSGPIPE_T_SYNC_ACK:
 		if (st != MSGPIPE_SS_WAITING_ACK) {
-			err = -EPROTO;
+			/* Repeated after a reconnection, or a violation. */
+			if (f->src_sid != msk->remote_id ||
+			    (st != MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK &&
+			     st != MSGPIPE_SS_READY &&
+			     st != MSGPIPE_SS_SENDING_FIN &&
+			     st != MSGPIPE_SS_CLOSED))
+				err = -EPROTO;
 			break;
 		}
 		msk->remote_id = f->src_sid;
@@ -188,7 +215,9 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		break;
 	case MSGPIPE_T_ACCEPT:
 		if (st != MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK) {
-			err = st == MSGPIPE_SS_CLOSED ? 0 : -EPROTO;
+			/* Repeated after a reconnection: nothing to do. */
+			err = st == MSGPIPE_SS_CLOSED || st == MSGPIPE_SS_READY ||
+			      st == MSGPIPE_SS_SENDING_FIN ? 0 : -EPROTO;
 		} else {
 			msgpipe_session_window(msk, f);
 			msk->state = MSGPIPE_SS_READY;
@@ -212,10 +241,14 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		msk->state = MSGPIPE_SS_CLOSED;
 		break;
 	case MSGPIPE_T_FIN:
-		if (msk->peer_fin || (st != MSGPIPE_SS_READY &&
-				      st != MSGPIPE_SS_SENDING_FIN &&
-				      st != MSGPIPE_SS_PENDING_ACCEPT &&
-				      st != MSGPIPE_SS_CLOSED)) {
+		if (msk->peer_fin) {
+			/* Repeated after a reconnection: answer again. */
+			fin_ack = st != MSGPIPE_SS_CLOSED &&
+				  !(f->flags & MSGPIPE_F_ABORT);
+			break;
+		}
+		if (st != MSGPIPE_SS_READY && st != MSGPIPE_SS_SENDING_FIN &&
+		    st != MSGPIPE_SS_PENDING_ACCEPT && st != MSGPIPE_SS_CLOSED) {
 			err = -EPROTO;
 			break;
 		}
@@ -242,6 +275,40 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN_ACK, 0);
 	msgpipe_sk_wake(&msk->sk);
 	return err;
+}
+
+/**
+ * msgpipe_session_resync() - repeat what a broken connection may have lost
+ * @msk:  a session on @pipe
+ * @pipe: the pipe, on a new connection
+ *
+ * Handshake frames are repeated by state (the peer takes repeats as no-ops);
+ * an ACK restates what arrived and the window. Data is the agent's: it
+ * resends what the peer did not acknowledge.
+ */
+void msgpipe_session_resync(struct msgpipe_sock *msk,
+			    struct msgpipe_pipe *pipe)
+{
+	enum msgpipe_session_state st = READ_ONCE(msk->state);
+
+	switch (st) {
+	case MSGPIPE_SS_WAITING_ACK:
+		msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_SYNC, 0);
+		break;
+	case MSGPIPE_SS_PENDING_ACCEPT:
+		msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_SYNC_ACK, 0);
+		break;
+	case MSGPIPE_SS_READY:
+	case MSGPIPE_SS_SENDING_FIN:
+		if (msk->acceptor)
+			msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_ACCEPT, 0);
+		msgpipe_rx_ack(msk);
+		if (st == MSGPIPE_SS_SENDING_FIN)
+			msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN, 0);
+		break;
+	default:
+		break;
+	}
 }
 
 /**

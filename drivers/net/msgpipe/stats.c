@@ -47,6 +47,8 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RX_DUPS] = "rx_dups",
 	[MSGPIPE_STAT_RX_OOO] = "rx_ooo",
 	[MSGPIPE_STAT_RX_WINDOW_ERRORS] = "rx_window_errors",
+	[MSGPIPE_STAT_CONN_LOSSES] = "conn_losses",
+	[MSGPIPE_STAT_RECONNECTS] = "reconnects",
 };
 
 /* Fault knobs; also module parameters, for when debugfs is locked down. */

@@ -50,6 +50,8 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RX_DUPS,		/* T: duplicate chunks dropped */
 	MSGPIPE_STAT_RX_OOO,		/* T: chunks that arrived ahead */
 	MSGPIPE_STAT_RX_WINDOW_ERRORS,	/* T: frames past the window */
+	MSGPIPE_STAT_CONN_LOSSES,	/* T: connections lost under sessions */
+	MSGPIPE_STAT_RECONNECTS,	/* T: pipes given a new connection */
 	MSGPIPE_STAT_NR,
 };
 

@@ -34,6 +34,7 @@ static const char * const msgpipe_type_names[MSGPIPE_T_MAX] = {
 	[MSGPIPE_T_THROTTLE] = "THROTTLE",
 	[MSGPIPE_T_PING] = "PING",
 	[MSGPIPE_T_PONG] = "PONG",
+	[MSGPIPE_T_HELLO] = "HELLO",
 };
 
 /**
@@ -142,6 +143,12 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 		    f->chunk_len > MSGPIPE_SACK_MAX * sizeof(struct msgpipe_sack))
 			return -EPROTO;
 		return f->offset || f->total_len ? -EPROTO : 0;
+	case MSGPIPE_T_HELLO:
+		if (f->dst_sid || f->src_sid || f->msg_seq > 1 || !f->stream_seq ||
+		    f->chunk_len || f->offset || f->total_len || f->window ||
+		    f->msg_window || f->flags)
+			return -EPROTO;
+		return 0;
 	case MSGPIPE_T_SYNC:
 		if (!f->port || f->dst_sid || !f->src_sid)
 			return -EPROTO;

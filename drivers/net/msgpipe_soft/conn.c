@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include "msa.h"
 
 #define MSA_BVEC_MAX	(MSGPIPE_CHUNK_MAX / PAGE_SIZE + 2)
@@ -37,7 +38,8 @@ void msa_conn_fail(struct msa_conn *conn, int err)
 		return;
 	msa_stat_add(MSA_STAT_CONN_FAILURES, 1);
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-	msgpipe_agent_pipe_down(conn->mp->ap.host, err);
+	/* What is in the ring waits for the connection the host brings. */
+	msgpipe_agent_conn_down(conn->mp->ap.host, err);
 }
 
 struct msa_walk {
@@ -154,10 +156,14 @@ static int msa_tx_thread(void *arg)
 		struct msgpipe_tx *batch[MSA_TX_BATCH];
 		unsigned int i, n = 0, done = 0;
 
+		/* A broken connection leaves the ring to the next one. */
 		wait_event_interruptible(mp->tx_wq,
-					 READ_ONCE(mp->sq_prod) !=
-					 READ_ONCE(mp->sq_cons) ||
+					 (READ_ONCE(mp->sq_prod) !=
+					  READ_ONCE(mp->sq_cons) &&
+					  !atomic_read(&conn->failed)) ||
 					 kthread_should_stop());
+		if (atomic_read(&conn->failed))
+			continue;
 		spin_lock(&mp->lock);
 		while (n < MSA_TX_BATCH && mp->sq_cons != mp->sq_prod)
 			batch[n++] = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
@@ -204,8 +210,9 @@ static int msa_recv(struct msa_conn *conn, struct bio_vec *bv,
 	while (msg_data_left(&msg)) {
 		int ret = sock_recvmsg(conn->sock, &msg, MSG_WAITALL);
 
+		/* The peer's orderly close is not a failure of the link. */
 		if (ret <= 0)
-			return ret ?: -ECONNRESET;
+			return ret ?: -ESHUTDOWN;
 	}
 	return 0;
 }
@@ -302,7 +309,7 @@ static int msa_rx_thread(void *arg)
 		}
 		err = msa_rx_frame(conn);
 		if (err) {
-			if (err == -ECONNRESET) {
+			if (err == -ESHUTDOWN) {
 				WRITE_ONCE(conn->rx_done, true);
 				wake_up_all(&conn->rx_wq);
 			}
@@ -310,6 +317,19 @@ static int msa_rx_thread(void *arg)
 		}
 	}
 	return 0;
+}
+
+/**
+ * msa_conn_reset() - break a connection abruptly, as a network fault would
+ * @conn: the connection
+ *
+ * The peer gets a TCP reset; both ends lose what was in flight.
+ */
+void msa_conn_reset(struct msa_conn *conn)
+{
+	if (!atomic_read(&conn->failed))
+		tcp_abort(conn->sock->sk, ECONNRESET);
+	msa_conn_fail(conn, -ECONNRESET);
 }
 
 static void msa_conn_free(struct msa_conn *conn)

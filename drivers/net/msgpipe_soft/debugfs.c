@@ -24,6 +24,32 @@ module_param_named(drop_permille, msa_knobs.drop_permille, uint, 0644);
 module_param_named(ack_delay_ms, msa_knobs.ack_delay_ms, uint, 0644);
 module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
 module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
+static int msa_reset_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	if (on)
+		msa_pipes_reset();
+	return 0;
+}
+
+static const struct kernel_param_ops msa_reset_ops = {
+	.set = msa_reset_set,
+};
+module_param_cb(reset_conns, &msa_reset_ops, NULL, 0200);
+MODULE_PARM_DESC(reset_conns, "write 1: reset every connection now (testing)");
+
+static int msa_reset_write(void *data, u64 val)
+{
+	if (val)
+		msa_pipes_reset();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(msa_reset_fops, NULL, msa_reset_write, "%llu\n");
+
 MODULE_PARM_DESC(drop_permille, "DATA frames in 1000 dropped (testing)");
 MODULE_PARM_DESC(ack_delay_ms, "delay before acting on each ACK (testing)");
 MODULE_PARM_DESC(ack_timeout_ms, "resend after this long unacknowledged");
@@ -45,11 +71,13 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_RETRANSMITS] = "retransmits",
 	[MSA_STAT_NEED_PAGES] = "need_pages",
 	[MSA_STAT_ACK_TIMEOUTS] = "ack_timeouts",
+	[MSA_STAT_RESENDS] = "resends",
 	[MSA_STAT_RETIRED] = "retired",
 	[MSA_STAT_ACKS] = "acks",
 	[MSA_STAT_RX_FRAMES] = "rx_frames",
 	[MSA_STAT_RX_BYTES] = "rx_bytes",
 	[MSA_STAT_CONN_FAILURES] = "conn_failures",
+	[MSA_STAT_CONN_REPLACED] = "conn_replaced",
 	[MSA_STAT_PROTO_ERRORS] = "proto_errors",
 	[MSA_STAT_CRC_ERRORS] = "crc_errors",
 };
@@ -86,6 +114,8 @@ int msa_debugfs_init(void)
 			   &msa_knobs.ack_timeout_ms);
 	debugfs_create_u32("retire_ms", 0644, msa_debugfs,
 			   &msa_knobs.retire_ms);
+	debugfs_create_file_unsafe("reset_conns", 0200, msa_debugfs, NULL,
+				   &msa_reset_fops);
 	return 0;
 }
 

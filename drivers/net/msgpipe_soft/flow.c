@@ -266,8 +266,11 @@ sack:
 	return 0;
 }
 
-/* One pass over a flow: timeouts and retirement. Under mp->lock. */
-static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q)
+/* One pass over a flow: timeouts and retirement, or (@resend) everything
+ * the peer lacks after a new connection. Under mp->lock.
+ */
+static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q,
+			  bool resend)
 {
 	unsigned long rto = msecs_to_jiffies(READ_ONCE(msa_knobs.ack_timeout_ms));
 	unsigned long retire = msecs_to_jiffies(READ_ONCE(msa_knobs.retire_ms));
@@ -285,20 +288,36 @@ static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q)
 		return false;
 	}
 	list_for_each_entry(r, &fl->recs, node) {
-		if (r->sacked ||
-		    time_before(jiffies, r->sent_at + (rto << min(r->tries, 6))))
+		bool late = time_after_eq(jiffies, r->sent_at +
+					  (rto << min(r->tries, 6)));
+
+		/* A resend already asked for waits in the ring. */
+		if (r->sacked || (!late && (!resend || r->asked)))
 			continue;
 		if (!msa_cqe_add(q, MSGPIPE_CQE_NEED_PAGES, fl->sid, r->seq,
 				 r->seq + r->size, r->addr, 0))
-			break;
+			return true;
 		r->asked = true;
 		r->sent_at = jiffies;
-		if (r->tries < U8_MAX)
+		if (late && r->tries < U8_MAX)
 			r->tries++;
 		msa_stat_add(MSA_STAT_NEED_PAGES, 1);
-		msa_stat_add(MSA_STAT_ACK_TIMEOUTS, 1);
+		msa_stat_add(late ? MSA_STAT_ACK_TIMEOUTS : MSA_STAT_RESENDS, 1);
 	}
 	return true;
+}
+
+/**
+ * msa_flow_resend() - a new connection: resend what the peer lacks
+ * @mp: the pipe
+ */
+void msa_flow_resend(struct msa_pipe *mp)
+{
+	spin_lock(&mp->lock);
+	mp->resend = true;
+	if (!mp->dying)
+		mod_delayed_work(system_wq, &mp->retx_work, 0);
+	spin_unlock(&mp->lock);
 }
 
 /**
@@ -315,15 +334,23 @@ void msa_flow_retx_work(struct work_struct *work)
 	bool busy = false;
 
 	q = kmalloc(sizeof(*q), GFP_KERNEL);
-	if (q) {
+	while (q) {
+		bool resend;
+
 		q->n = 0;
 		spin_lock(&mp->lock);
+		resend = mp->resend;
 		xa_for_each(&mp->flows, sid, fl)
-			busy |= msa_flow_scan(fl, q);
+			busy |= msa_flow_scan(fl, q, resend);
+		/* A full batch: report it and go on from where it stopped. */
+		if (q->n < MSA_CQE_MAX)
+			mp->resend = false;
 		spin_unlock(&mp->lock);
 		msa_cqes_flush(mp, q);
-		kfree(q);
+		if (!resend || !mp->resend)
+			break;
 	}
+	kfree(q);
 	spin_lock(&mp->lock);
 	if ((busy || !q) && !mp->dying)
 		mod_delayed_work(system_wq, &mp->retx_work, MSA_RETX_TICK);

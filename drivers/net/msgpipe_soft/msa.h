@@ -72,6 +72,8 @@ struct msa_conn {
  * @zc_inflight: zero-copy frames TCP still holds
  * @zc_wq:    destroy waits here for @zc_inflight to drop to 0
  * @dying:    destroy started: no timers re-armed
+ * @resend:   a new connection: ask for everything not acknowledged
+ * @node:     in the list of all pipes (reset knob)
  * @id:       for thread names
  */
 struct msa_pipe {
@@ -93,6 +95,8 @@ struct msa_pipe {
 	atomic_t		zc_inflight;
 	wait_queue_head_t	zc_wq;
 	bool			dying;
+	bool			resend;
+	struct list_head	node;
 	u32			id;
 };
 
@@ -112,11 +116,13 @@ enum msa_stat {
 	MSA_STAT_RETRANSMITS,	/* frames sent again */
 	MSA_STAT_NEED_PAGES,	/* NEED_PAGES raised */
 	MSA_STAT_ACK_TIMEOUTS,	/* of those, by an acknowledgment timeout */
+	MSA_STAT_RESENDS,	/* of those, for a new connection */
 	MSA_STAT_RETIRED,	/* sessions retired without progress */
 	MSA_STAT_ACKS,		/* ACK frames processed */
 	MSA_STAT_RX_FRAMES,
 	MSA_STAT_RX_BYTES,
 	MSA_STAT_CONN_FAILURES,
+	MSA_STAT_CONN_REPLACED,	/* broken connections replaced by new ones */
 	MSA_STAT_PROTO_ERRORS,
 	MSA_STAT_CRC_ERRORS,
 	MSA_STAT_NR,
@@ -155,6 +161,8 @@ extern const struct msgpipe_agent_ops msa_ops;
 struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock);
 void msa_conn_destroy(struct msa_conn *conn, bool graceful);
 void msa_conn_fail(struct msa_conn *conn, int err);
+void msa_conn_reset(struct msa_conn *conn);
+int msa_pipes_reset(void);
 
 void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx);
 int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
@@ -162,6 +170,7 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 void msa_flow_forget(struct msa_pipe *mp, u32 sid);
 void msa_flow_destroy(struct msa_pipe *mp);
 void msa_flow_retx_work(struct work_struct *work);
+void msa_flow_resend(struct msa_pipe *mp);
 
 int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
 		struct bio_vec *bv, unsigned int n, size_t len);

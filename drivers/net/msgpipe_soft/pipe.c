@@ -18,6 +18,36 @@
 #include "msa.h"
 
 static atomic_t msa_pipe_ids = ATOMIC_INIT(0);
+static DEFINE_MUTEX(msa_pipes_lock);
+static LIST_HEAD(msa_pipes);
+
+/**
+ * msa_pipes_reset() - reset every connection of every pipe (fault knob)
+ *
+ * Return: how many were reset.
+ */
+int msa_pipes_reset(void)
+{
+	struct msa_pipe *mp;
+	int n = 0;
+
+	mutex_lock(&msa_pipes_lock);
+	list_for_each_entry(mp, &msa_pipes, node) {
+		spin_lock(&mp->lock);
+		if (mp->conn && !atomic_read(&mp->conn->failed)) {
+			spin_unlock(&mp->lock);
+			/* The conn stays until conn_attach() or destroy,
+			 * which take msa_pipes_lock first.
+			 */
+			msa_conn_reset(mp->conn);
+			n++;
+			continue;
+		}
+		spin_unlock(&mp->lock);
+	}
+	mutex_unlock(&msa_pipes_lock);
+	return n;
+}
 
 static struct msgpipe_apipe *msa_pipe_create(struct msgpipe_agent *agent,
 					     struct msgpipe_pipe *host)
@@ -42,6 +72,9 @@ static struct msgpipe_apipe *msa_pipe_create(struct msgpipe_agent *agent,
 	INIT_WORK(&mp->zc_work, msa_zc_work);
 	init_waitqueue_head(&mp->zc_wq);
 	mp->id = atomic_inc_return(&msa_pipe_ids);
+	mutex_lock(&msa_pipes_lock);
+	list_add_tail(&mp->node, &msa_pipes);
+	mutex_unlock(&msa_pipes_lock);
 	msa_stat_add(MSA_STAT_PIPES, 1);
 	return &mp->ap;
 }
@@ -64,6 +97,9 @@ static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 
 	if (graceful)
 		wait_event_timeout(mp->idle_wq, msa_pipe_idle(mp), 5 * HZ);
+	mutex_lock(&msa_pipes_lock);
+	list_del(&mp->node);
+	mutex_unlock(&msa_pipes_lock);
 	if (mp->conn)
 		msa_conn_destroy(mp->conn, graceful);
 	/* The socket is released: TCP lets go of zero-copy pages. */
@@ -91,19 +127,29 @@ static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 static int msa_conn_attach(struct msgpipe_apipe *ap, struct socket *sock)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
-	struct msa_conn *conn;
+	struct msa_conn *conn, *old;
 
-	if (mp->conn) {
-		/* One connection per pipe in this version. */
-		sock_release(sock);
-		return -EBUSY;
-	}
+	/* One connection per pipe in this version: a new one replaces a
+	 * broken one (the host re-established the pipe).
+	 */
+	if (mp->conn && !atomic_read(&mp->conn->failed))
+		msa_conn_reset(mp->conn);
 	conn = msa_conn_create(mp, sock);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
+	mutex_lock(&msa_pipes_lock);
 	spin_lock(&mp->lock);
+	old = mp->conn;
 	mp->conn = conn;
 	spin_unlock(&mp->lock);
+	mutex_unlock(&msa_pipes_lock);
+	if (old) {
+		msa_conn_destroy(old, false);
+		msa_stat_add(MSA_STAT_CONN_REPLACED, 1);
+		/* Resend what the peer lacks, then what waited. */
+		msa_flow_resend(mp);
+	}
+	wake_up(&mp->tx_wq);
 	return 0;
 }
 
@@ -122,7 +168,7 @@ static int msa_post(struct msgpipe_apipe *ap, struct msgpipe_tx *tx)
 		return -EINVAL;
 
 	spin_lock(&mp->lock);
-	if (!mp->conn || atomic_read(&mp->conn->failed))
+	if (!mp->conn)
 		err = -ENOTCONN;
 	else if (WARN_ON_ONCE(mp->sq_prod - mp->sq_cons >= MSA_SQ_DEPTH))
 		err = -ENOSPC;	/* the host broke the ring contract */

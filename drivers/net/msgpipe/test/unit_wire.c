@@ -295,10 +295,32 @@ TEST(msgpipe_wire_sack_decode__bad_blocks)
 	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
 }
 
+TEST(msgpipe_wire_decode__hello_rules)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_HELLO,
+				   .stream_seq = 0x1234567890abcdefULL };
+
+	EXPECT_EQ(0, decode_of(f));
+	f.msg_seq = 1;
+	EXPECT_EQ(0, decode_of(f));
+	f.msg_seq = 2;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.msg_seq = 0;
+	f.stream_seq = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.stream_seq = 7;
+	f.src_sid = 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.src_sid = 0;
+	f.window = 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
 TEST(msgpipe_wire_type_name__range)
 {
 	EXPECT_STREQ("SYNC", msgpipe_wire_type_name(MSGPIPE_T_SYNC));
 	EXPECT_STREQ("PONG", msgpipe_wire_type_name(MSGPIPE_T_PONG));
+	EXPECT_STREQ("HELLO", msgpipe_wire_type_name(MSGPIPE_T_HELLO));
 	EXPECT_STREQ("?", msgpipe_wire_type_name(0));
 	EXPECT_STREQ("?", msgpipe_wire_type_name(255));
 }

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Connection resets under a transfer: 1 GiB as 64 MiB messages (copy mode)
+# while the pipe's TCP connection is reset 20 times (a TCP RST both ways,
+# everything in flight lost). The dialer reconnects with the pipe's token,
+# the agent resends what was not acknowledged, sessions repeat their
+# handshake frames: every message arrives once, intact and in order.
+#
+#   +--------------------+            +--------------------+
+#   | netns A (client)   |  TCP RST   | netns B (server)   |
+#   |  veth-a 10.77.0.1  |<--x-x-x--->|  veth-b 10.77.0.2  |
+#   +--------------------+   20 times +--------------------+
+#   resetter: msgpipe_soft reset_conns=1, then waits for the reconnection
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'kill $resetter 2>/dev/null; cleanup_pair' EXIT
+setup_pair || exit 1
+
+# Reset, wait until the pipe is back, 20 times; log each.
+resetter() {
+	local i n
+	sleep 1
+	for i in $(seq 20); do
+		n=$(host_stat reconnects)
+		knob msgpipe_soft reset_conns 1
+		while [ "$(host_stat reconnects)" = "$n" ]; do sleep 0.05; done
+		echo "reset $i" >> "$T/resets"
+		sleep 0.2
+	done
+}
+
+rc0=$(host_stat reconnects)
+nb "$BIN/mp_xfer" server --report --port 4300 --bufsize 1048576 \
+	> "$T/rst.srv" 2>&1 &
+spid=$!
+wait_listening "$T/rst.srv" || fail "server did not listen"
+resetter &
+resetter=$!
+na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4300 --count 16 \
+	--msgsize 67108864 > "$T/rst.cli" 2> "$T/rst.err"
+crc=$?
+resets_in_time=$(wc -l < "$T/resets" 2>/dev/null || echo 0)
+wait $spid
+src=$?
+wait $resetter
+check "client and server succeeded (rc $crc/$src) $(cat "$T/rst.err")" \
+	test "$crc/$src" = 0/0
+check "20 resets happened during the transfer ($resets_in_time)" \
+	test "$resets_in_time" -ge 20
+check "the host reconnected the pipe each time ($(( $(host_stat reconnects) - rc0 )))" \
+	test "$(( $(host_stat reconnects) - rc0 ))" -ge 20
+check "16 messages, same SHA-256 and order at both ends" same_messages rst
+check "the server received exactly 16 messages (none twice)" \
+	test "$(grep -c '^msg' "$T/rst.srv")" = 16
+log "agent: resends $(agent_stat resends), replaced $(agent_stat conn_replaced), host retransmits $(host_stat retransmits), rx_dups $(host_stat rx_dups)"
+log "$(grep '^received' "$T/rst.srv")"
+rm -rf "$T"
+[ $FAILS = 0 ]
