@@ -6,6 +6,18 @@ pkgs="linux-headers-amd64 linux-image-amd64 linux-source-6.1 qemu-system-x86
 busybox-static cpio kmod iproute2 sparse gcc make libc6-dev libssl-dev
 libnl-3-dev libnl-genl-3-dev libjson-c-dev pkg-config xz-utils
 clang libclang-rt-14-dev procps gnuplot-nox python3"
+# The newest 6.12 headers Debian 12 has: the 6.5+ build check.
+next_headers() {
+	apt-cache search --names-only '^linux-headers-6\.12\.[0-9.]+\+deb12-amd64$' 2>/dev/null |
+		awk '{ print $1 }' | sort -V | tail -1
+}
+if ! ls -d /usr/src/linux-headers-6.12.*-amd64 > /dev/null 2>&1; then
+	next=$(next_headers)
+	if [ -z "$next" ] && [ "$(id -u)" = 0 ]; then
+		apt-get update -qq && next=$(next_headers)
+	fi
+	pkgs="$pkgs $next"
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

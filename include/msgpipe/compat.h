@@ -93,4 +93,33 @@ static inline struct iovec msgpipe_iter_seg(const struct iov_iter *it)
 #endif
 }
 
+/*
+ * MSG_SPLICE_PAGES makes TCP take page references instead of copying from
+ * 6.5 on. Debian's 6.1 defines the flag but TCP ignores it, so the test is
+ * the version, never #ifdef MSG_SPLICE_PAGES.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define MSGPIPE_HAVE_SPLICE	1
+#define MSGPIPE_SPLICE_FLAG	MSG_SPLICE_PAGES
+#else
+#define MSGPIPE_HAVE_SPLICE	0
+#define MSGPIPE_SPLICE_FLAG	0
+#endif
+
+/* proto_ops.accept() takes a struct proto_accept_arg since 6.10. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define MSGPIPE_ACCEPT_PARAMS	int flags, bool kern
+#define MSGPIPE_ACCEPT_FLAGS	flags
+#else
+#define MSGPIPE_ACCEPT_PARAMS	struct proto_accept_arg *arg
+#define MSGPIPE_ACCEPT_FLAGS	(arg->flags)
+#endif
+
+/* proto_ops.sendpage is gone in 6.5 (MSG_SPLICE_PAGES replaced it). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define MSGPIPE_NO_SENDPAGE	.sendpage = sock_no_sendpage,
+#else
+#define MSGPIPE_NO_SENDPAGE
+#endif
+
 #endif /* _MSGPIPE_COMPAT_H */

@@ -18,9 +18,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/errqueue.h>
 #include <linux/msgpipe.h>
 #include "mp_family.h"
@@ -551,6 +554,96 @@ TEST_F(pair, zerocopy__bad_calls)
 	EXPECT_EQ(-1, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_UNACKED, &v,
 				 sizeof(v)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
+}
+
+TEST_F(pair, notify__unread_completions_stay_small)
+{
+	struct sock_extended_err e;
+	int i, v = 1, reads = 0;
+	char buf[16];
+
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v,
+				sizeof(v)));
+	/* A thousand completions nobody reads merge into a few entries. */
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(1, send(self->cfd, "x", 1, 0));
+		ASSERT_EQ(1, recv(self->sfd, buf, sizeof(buf), 0));
+	}
+	v = 0;
+	while (v < 1000) {
+		ASSERT_EQ(0, completion(self->cfd, &e));
+		EXPECT_EQ(0, e.ee_errno);
+		EXPECT_EQ(v + 1, e.ee_info);
+		v = e.ee_data;
+		reads++;
+	}
+	EXPECT_GE(64, reads);
+}
+
+/* Drop CAP_IPC_LOCK from this process, so RLIMIT_MEMLOCK applies. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d);
+}
+
+TEST_F(pair, zerocopy__memlock_limit)
+{
+	struct rlimit rl = { 64 << 10, 64 << 10 };
+	size_t n = 1 << 20;
+	int status;
+	pid_t pid;
+	char *p;
+
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, n);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Pins are charged to locked_vm: 64 KiB cannot hold a chunk. */
+		if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(2);
+		if (send(self->cfd, p, n, MSG_ZEROCOPY) != -1 || errno != ENOBUFS)
+			_exit(1);
+		/* Copy mode pins nothing and works. */
+		_exit(send(self->cfd, p, 100, 0) == 100 ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	roundtrip(_metadata, self->sfd, self->cfd);
+	munmap(p, n);
+}
+
+TEST_F(pair, retire__no_progress_times_out)
+{
+	struct sock_extended_err e;
+	char buf[8];
+	int v = 1;
+
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v,
+				sizeof(v)));
+	/* Nothing gets through: after retire_ms the agent gives up. */
+	ASSERT_EQ(0, knob("msgpipe_soft", "retire_ms", "1000"));
+	ASSERT_EQ(0, knob("msgpipe_soft", "drop_permille", "1000"));
+	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
+	ASSERT_EQ(0, completion(self->cfd, &e));
+	knob("msgpipe_soft", "drop_permille", "0");
+	knob("msgpipe_soft", "retire_ms", "60000");
+	EXPECT_EQ(ETIMEDOUT, e.ee_errno);
+	EXPECT_EQ(1, e.ee_info);
+	/* The session is reset: the next send says why. */
+	EXPECT_EQ(-1, send(self->cfd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	/* And the peer was told: its session is reset, not left waiting. */
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNRESET, errno);
 }
 
 TEST_F(pair, close__peer_sees_end)

@@ -13,9 +13,7 @@
 SIZE_MB=${SIZE_MB:-256}
 MSG=$((4 << 20))
 trap 'cleanup_pair; rmmod msgpipe_soft msgpipe 2>/dev/null' EXIT
-modprobe libcrc32c
-insmod "$MP_MODDIR/msgpipe/msgpipe.ko" || exit 1
-insmod "$MP_MODDIR/msgpipe_soft/msgpipe_soft.ko" || exit 1
+load_modules || exit 1
 setup_pair || exit 1
 T=$(mktemp -d)
 head -c $((SIZE_MB << 20)) /dev/urandom > "$T/file"

@@ -96,3 +96,10 @@ field() {
 
 # knob MODULE NAME VALUE: set a module parameter (works without debugfs).
 knob() { echo "$3" > "/sys/module/$1/parameters/$2"; }
+
+# load_modules: for scripts run outside run.sh (demo, benchmarks).
+load_modules() {
+	modprobe libcrc32c
+	insmod "$MP_MODDIR/msgpipe/msgpipe.ko" &&
+		insmod "$MP_MODDIR/msgpipe_soft/msgpipe_soft.ko"
+}

@@ -14,7 +14,7 @@ RESULTS=${MP_RESULTS:-/tmp}
 DEFAULT_TESTS="af_test session.sh retx.sh resets.sh pincap.sh unload.sh"
 TESTS=${*:-$DEFAULT_TESTS}
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes"
-GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight"
+GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
 pass=0 failc=0 skip=0 n=0
 
 load() {

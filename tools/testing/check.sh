@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every check of msgpipe in one run, each stage timed.
-# Build with W=1 -Werror, checkpatch --strict, sparse C=2, the user-space
+# Build with W=1 -Werror (against 6.1 and the newest 6.12), checkpatch --strict, sparse C=2, the user-space
 # unit tests under ASan/UBSan, and the VM suite on a real kernel (Debian's
 # stock kernel, or KERNEL=debug for the one in ../shared/kernels). Ends with
 # "N passed, N failed, N skipped" and a non-zero status on any failure.
@@ -47,6 +47,7 @@ finish() {
 
 timed deps make -s deps || finish
 timed build make modules || finish
+timed build-6.12 tools/testing/build-next.sh
 timed tools make -s tools || finish
 
 for stage in $STAGES; do

@@ -216,7 +216,7 @@ static bool msgpipe_accept_ready(struct msgpipe_sock *msk)
 }
 
 static int msgpipe_accept(struct socket *sock, struct socket *newsock,
-			  int flags, bool kern)
+			  MSGPIPE_ACCEPT_PARAMS)
 {
 	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
 	struct msgpipe_sock *child = NULL;
@@ -225,7 +225,7 @@ static int msgpipe_accept(struct socket *sock, struct socket *newsock,
 	long timeo;
 	int err;
 
-	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	timeo = sock_rcvtimeo(sk, MSGPIPE_ACCEPT_FLAGS & O_NONBLOCK);
 	lock_sock(sk);
 	for (;;) {
 		err = -EINVAL;
@@ -614,7 +614,7 @@ static struct proto_ops msgpipe_seqpacket_ops = {
 	.sendmsg = msgpipe_sendmsg,
 	.recvmsg = msgpipe_recvmsg,
 	.mmap = sock_no_mmap,
-	.sendpage = sock_no_sendpage,
+	MSGPIPE_NO_SENDPAGE
 };
 
 static int msgpipe_create(struct net *net, struct socket *sock, int protocol,

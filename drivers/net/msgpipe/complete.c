@@ -215,6 +215,11 @@ void msgpipe_session_cqe(struct msgpipe_pipe *pipe,
 		break;
 	case MSGPIPE_CQE_ERROR:
 		msgpipe_stat_inc(MSGPIPE_STAT_TX_RETIRED);
+		/* The peer learns it too: its reader must not wait forever. */
+		if (READ_ONCE(msk->state) == MSGPIPE_SS_READY ||
+		    READ_ONCE(msk->state) == MSGPIPE_SS_SENDING_FIN)
+			msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN,
+						  MSGPIPE_F_ABORT);
 		msgpipe_session_reset(msk, cqe->status ?: -ETIMEDOUT);
 		msgpipe_tx_purge(msk, cqe->status ?: -ETIMEDOUT);
 		break;

@@ -186,7 +186,8 @@ struct msgpipe_pin_owner {
 /**
  * struct msgpipe_txmsg - a sent message not yet acknowledged
  * @node:    in msgpipe_sock.tx_msgs
- * @refs:    the list's reference and one per frame that pins for it
+ * @refs:    the sender's while in sendmsg(), the list's, and one per
+ *           frame that pins for it
  * @seq:     its message number
  * @stream:  stream sequence number of its first byte
  * @len:     its length

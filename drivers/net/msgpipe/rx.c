@@ -272,18 +272,16 @@ static int msgpipe_rx_drain(struct msgpipe_sock *msk,
 			break;
 		}
 		list_del(&c->node);
-		if (c->buf) {
-			msk->rx_queued -= c->len;
-			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)c->len);
-		}
+		/* Its bytes stay queued, now in order; a void frees @c. */
 		err = msgpipe_rx_place(msk, c, fresh);
 		if (err) {
+			if (c->buf) {
+				msk->rx_queued -= c->len;
+				msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED,
+						 -(s64)c->len);
+			}
 			msgpipe_rxchunk_free(c);
 			return err;
-		}
-		if (c->buf) {
-			msk->rx_queued += c->len;
-			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
 		}
 	}
 	return 0;
@@ -357,6 +355,7 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		ack = true;
 	} else {
 		bool whole;
+		u32 len;
 
 		/* A void may start before rx_stream: its message is in
 		 * progress. A chunk must start exactly there.
@@ -365,14 +364,14 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 			err = -EPROTO;
 			goto out_unlock;
 		}
+		/* Read @c before placing it: a void is freed there. */
+		whole = !c->buf || c->offset + c->len == c->total;
+		len = c->buf ? c->len : 0;
 		err = msgpipe_rx_place(msk, c, &fresh);
 		if (err)
 			goto out_unlock;
-		whole = !c->buf || c->offset + c->len == c->total;
-		if (c->buf) {
-			msk->rx_queued += c->len;
-			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
-		}
+		msk->rx_queued += len;
+		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, len);
 		c = NULL;
 		do {
 			more = false;

@@ -331,6 +331,11 @@ int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 		msgpipe_rxbuf_free(buf);
 		return msgpipe_session_rx_sync(pipe, f);
 	}
+	if (f->type == MSGPIPE_T_HELLO) {
+		/* Only the first frame of a connection, read by dial.c. */
+		msgpipe_rxbuf_free(buf);
+		return -EPROTO;
+	}
 	msk = msgpipe_sid_lookup(pipe->mn, f->dst_sid);
 	if (!msk) {
 		/* Closed here while the peer was still sending. */

@@ -425,25 +425,24 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 			return PTR_ERR(c);
 		c->stream = msk->tx_stream;
 		mutex_lock(&msk->tx_lock);
-		if (!off)
+		if (!off) {
+			/* The list's reference; acknowledgments drop it. */
+			refcount_inc(&m->refs);
 			list_add_tail(&m->node, &msk->tx_msgs);
+		}
 		list_add_tail(&c->node, &m->chunks);
 		err = msgpipe_tx_post_chunk(msk, m, c, false);
-		if (err == -EAGAIN && m->zc) {
-			/* Lost a race for the namespace's pin cap. */
-			list_del(&c->node);
-			if (!off)
-				list_del(&m->node);
-			mutex_unlock(&msk->tx_lock);
-			msgpipe_txchunk_free(c);
-			continue;
-		}
 		if (err) {
 			list_del(&c->node);
-			if (!off)
+			if (!off) {
 				list_del(&m->node);
+				refcount_dec(&m->refs);	/* the sender's remains */
+			}
 			mutex_unlock(&msk->tx_lock);
 			msgpipe_txchunk_free(c);
+			/* -EAGAIN: lost a race for the namespace's pin cap. */
+			if (err == -EAGAIN && m->zc)
+				continue;
 			return err;
 		}
 		msk->tx_stream += n;
@@ -496,6 +495,7 @@ int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 		goto out_unlock;
 	m->seq = msk->tx_seq + 1;
 	m->stream = msk->tx_stream;
+	/* The sender holds @m: acknowledgments may retire it meanwhile. */
 	err = msgpipe_tx_chunks(msk, m, msg, &timeo);
 	if (err && msk->tx_stream == m->stream) {
 		/* Nothing went out: the message never existed. */
@@ -515,9 +515,11 @@ int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 		msgpipe_tx_void(msk, m);
 		mutex_unlock(&msk->tx_lock);
 		msk->tx_seq = m->seq;
+		msgpipe_txmsg_put(m);
 		goto out_unlock;
 	}
 	msk->tx_seq = m->seq;
+	msgpipe_txmsg_put(m);
 	msgpipe_stat_inc(MSGPIPE_STAT_TX_MSGS);
 	msgpipe_stat_add(MSGPIPE_STAT_TX_BYTES, len);
 	err = len;

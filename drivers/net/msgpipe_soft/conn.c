@@ -135,6 +135,16 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 		err = msa_send(conn, &hv, 1, MSGPIPE_HDR_LEN, MSG_MORE);
 		if (err)
 			return err;
+		/* The host's own copy never changes: from 6.5 TCP may keep
+		 * page references of it past our TX_DONE. User pages need the
+		 * completion of their last skb.
+		 */
+		if (MSGPIPE_HAVE_SPLICE &&
+		    (tx->chain->flags & MSGPIPE_DESC_F_COPY)) {
+			msa_stat_add(MSA_STAT_SPLICE_BYTES, f.chunk_len);
+			return msa_send(conn, conn->bvec, w.n, f.chunk_len,
+					MSGPIPE_SPLICE_FLAG);
+		}
 		*async = true;
 		return msa_zc_send(conn, tx, conn->bvec, w.n, f.chunk_len);
 	}
@@ -175,6 +185,11 @@ static int msa_tx_thread(void *arg)
 			int err = -ECONNABORTED;
 			bool async = false;
 
+			/* The in-flight cap: wait for TCP to release pages. */
+			wait_event_interruptible(mp->tx_wq,
+						 msa_zc_room(mp, tx->frame.chunk_len) ||
+						 atomic_read(&conn->failed) ||
+						 kthread_should_stop());
 			if (!atomic_read(&conn->failed)) {
 				err = msa_tx_frame(conn, tx, &async);
 				if (err)

@@ -24,6 +24,8 @@ module_param_named(drop_permille, msa_knobs.drop_permille, uint, 0644);
 module_param_named(ack_delay_ms, msa_knobs.ack_delay_ms, uint, 0644);
 module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
 module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
+module_param_named(max_inflight_kb, msa_knobs.max_inflight_kb, uint, 0644);
+MODULE_PARM_DESC(max_inflight_kb, "cap on zero-copy bytes TCP holds (0: none)");
 static int msa_reset_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
@@ -62,11 +64,13 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_UNACKED] = "unacked_ranges",
 	[MSA_STAT_UNACKED_BYTES] = "unacked_bytes",
 	[MSA_STAT_ZC_INFLIGHT] = "zc_inflight",
+	[MSA_STAT_INFLIGHT_BYTES] = "inflight_bytes",
 	[MSA_STAT_TX_FRAMES] = "tx_frames",
 	[MSA_STAT_TX_BYTES] = "tx_bytes",
 	[MSA_STAT_ZC_BYTES] = "zc_bytes",
 	[MSA_STAT_ZC_COPIED] = "zc_copied_bytes",
 	[MSA_STAT_COPY_BYTES] = "copy_bytes",
+	[MSA_STAT_SPLICE_BYTES] = "splice_bytes",
 	[MSA_STAT_DROPPED] = "dropped",
 	[MSA_STAT_RETRANSMITS] = "retransmits",
 	[MSA_STAT_NEED_PAGES] = "need_pages",
@@ -114,6 +118,8 @@ int msa_debugfs_init(void)
 			   &msa_knobs.ack_timeout_ms);
 	debugfs_create_u32("retire_ms", 0644, msa_debugfs,
 			   &msa_knobs.retire_ms);
+	debugfs_create_u32("max_inflight_kb", 0644, msa_debugfs,
+			   &msa_knobs.max_inflight_kb);
 	debugfs_create_file_unsafe("reset_conns", 0200, msa_debugfs, NULL,
 				   &msa_reset_fops);
 	return 0;

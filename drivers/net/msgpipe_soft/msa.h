@@ -69,7 +69,9 @@ struct msa_conn {
  * @retx_work: acknowledgment timeouts and retirement
  * @zc_done:  zero-copy frames TCP released, waiting for their TX_DONE
  * @zc_work:  reports them
+ * @zc_cqe:   its batch of completions (off the stack: KASAN frames)
  * @zc_inflight: zero-copy frames TCP still holds
+ * @zc_bytes: their payload bytes (bounded by the max_inflight_kb knob)
  * @zc_wq:    destroy waits here for @zc_inflight to drop to 0
  * @dying:    destroy started: no timers re-armed
  * @resend:   a new connection: ask for everything not acknowledged
@@ -92,7 +94,9 @@ struct msa_pipe {
 	struct delayed_work	retx_work;
 	struct list_head	zc_done;
 	struct work_struct	zc_work;
+	struct msgpipe_cqe	*zc_cqe;
 	atomic_t		zc_inflight;
+	atomic64_t		zc_bytes;
 	wait_queue_head_t	zc_wq;
 	bool			dying;
 	bool			resend;
@@ -107,11 +111,13 @@ enum msa_stat {
 	MSA_STAT_UNACKED,	/* gauge: unacknowledged ranges kept */
 	MSA_STAT_UNACKED_BYTES,	/* gauge: bytes they cover */
 	MSA_STAT_ZC_INFLIGHT,	/* gauge: zero-copy frames TCP still holds */
+	MSA_STAT_INFLIGHT_BYTES, /* gauge: their payload bytes */
 	MSA_STAT_TX_FRAMES,
 	MSA_STAT_TX_BYTES,
 	MSA_STAT_ZC_BYTES,	/* sent from the host's pages, no copy */
 	MSA_STAT_ZC_COPIED,	/* of those, copied later by the stack */
 	MSA_STAT_COPY_BYTES,	/* sent by a copying sendmsg */
+	MSA_STAT_SPLICE_BYTES,	/* 6.5+: host copies spliced by reference */
 	MSA_STAT_DROPPED,	/* DATA frames dropped by the drop knob */
 	MSA_STAT_RETRANSMITS,	/* frames sent again */
 	MSA_STAT_NEED_PAGES,	/* NEED_PAGES raised */
@@ -138,6 +144,8 @@ enum msa_stat {
  *                  per attempt, up to 64 times)
  * @retire_ms:      retire a session whose oldest data made no progress
  *                  this long (ETIMEDOUT)
+ * @max_inflight_kb: hand TCP no more zero-copy payload than this until it
+ *                  releases some (0: no cap)
  */
 struct msa_knobs {
 	bool		data_crc;
@@ -146,6 +154,7 @@ struct msa_knobs {
 	u32		ack_delay_ms;
 	u32		ack_timeout_ms;
 	u32		retire_ms;
+	u32		max_inflight_kb;
 };
 
 extern atomic64_t msa_stats[MSA_STAT_NR];
@@ -175,6 +184,7 @@ void msa_flow_resend(struct msa_pipe *mp);
 int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
 		struct bio_vec *bv, unsigned int n, size_t len);
 void msa_zc_work(struct work_struct *work);
+bool msa_zc_room(struct msa_pipe *mp, u32 len);
 void msa_zc_drain(struct msa_pipe *mp);
 
 int msa_debugfs_init(void);

@@ -58,7 +58,10 @@ static struct msgpipe_apipe *msa_pipe_create(struct msgpipe_agent *agent,
 	if (!mp)
 		return ERR_PTR(-ENOMEM);
 	mp->sq = kcalloc(MSA_SQ_DEPTH, sizeof(*mp->sq), GFP_KERNEL);
-	if (!mp->sq) {
+	mp->zc_cqe = kcalloc(MSA_TX_BATCH, sizeof(*mp->zc_cqe), GFP_KERNEL);
+	if (!mp->sq || !mp->zc_cqe) {
+		kfree(mp->zc_cqe);
+		kfree(mp->sq);
 		kfree(mp);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -92,8 +95,10 @@ static bool msa_pipe_idle(struct msa_pipe *mp)
 static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
-	struct msgpipe_cqe cqe[MSA_TX_BATCH];
-	unsigned int n = 0;
+	struct msgpipe_cqe cqe = {
+		.type = MSGPIPE_CQE_TX_DONE,
+		.status = -ECONNABORTED,
+	};
 
 	if (graceful)
 		wait_event_timeout(mp->idle_wq, msa_pipe_idle(mp), 5 * HZ);
@@ -108,17 +113,11 @@ static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 
 	/* Whatever the transmit thread did not take completes unsent. */
 	while (mp->sq_cons != mp->sq_prod) {
-		cqe[n++] = (struct msgpipe_cqe) {
-			.type = MSGPIPE_CQE_TX_DONE,
-			.status = -ECONNABORTED,
-			.tx = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH],
-		};
-		if (n == MSA_TX_BATCH || mp->sq_cons == mp->sq_prod) {
-			msgpipe_agent_complete(ap->host, cqe, n);
-			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)n);
-			n = 0;
-		}
+		cqe.tx = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
+		msgpipe_agent_complete(ap->host, &cqe, 1);
+		msa_stat_add(MSA_STAT_TX_QUEUED, -1);
 	}
+	kfree(mp->zc_cqe);
 	kfree(mp->sq);
 	kfree(mp);
 	msa_stat_add(MSA_STAT_PIPES, -1);

@@ -88,7 +88,9 @@ int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
 	zc->len = len;
 	msgpipe_ubuf_init(&zc->uarg, &msa_zc_ops);
 	atomic_inc(&mp->zc_inflight);
+	atomic64_add(len, &mp->zc_bytes);
 	msa_stat_add(MSA_STAT_ZC_INFLIGHT, 1);
+	msa_stat_add(MSA_STAT_INFLIGHT_BYTES, len);
 
 	msg.msg_ubuf = &zc->uarg;
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
@@ -108,13 +110,28 @@ int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
 }
 
 /**
+ * msa_zc_room() - may @len more zero-copy bytes go to TCP now
+ * @mp:  the pipe
+ * @len: payload bytes of the next frame
+ *
+ * Return: true under the max_inflight_kb knob (or when nothing is held).
+ */
+bool msa_zc_room(struct msa_pipe *mp, u32 len)
+{
+	u64 cap = (u64)READ_ONCE(msa_knobs.max_inflight_kb) << 10;
+	s64 held = atomic64_read(&mp->zc_bytes);
+
+	return !cap || !held || held + len <= cap;
+}
+
+/**
  * msa_zc_work() - report TX_DONE for frames TCP released
  * @work: msa_pipe.zc_work
  */
 void msa_zc_work(struct work_struct *work)
 {
 	struct msa_pipe *mp = container_of(work, struct msa_pipe, zc_work);
-	struct msgpipe_cqe cqe[MSA_TX_BATCH];
+	struct msgpipe_cqe *cqe = mp->zc_cqe;
 	struct msa_zc *zc, *tmp;
 	unsigned int n;
 	LIST_HEAD(done);
@@ -139,6 +156,8 @@ void msa_zc_work(struct work_struct *work)
 			};
 			msa_stat_add(zc->copied ? MSA_STAT_ZC_COPIED :
 				     MSA_STAT_ZC_BYTES, zc->len);
+			msa_stat_add(MSA_STAT_INFLIGHT_BYTES, -(s64)zc->len);
+			atomic64_sub(zc->len, &mp->zc_bytes);
 			kfree(zc);
 		}
 		if (n) {
@@ -147,6 +166,8 @@ void msa_zc_work(struct work_struct *work)
 			msa_stat_add(MSA_STAT_ZC_INFLIGHT, -(s64)n);
 			if (atomic_sub_and_test(n, &mp->zc_inflight))
 				wake_up_all(&mp->zc_wq);
+			/* Room under max_inflight_kb for the transmit thread. */
+			wake_up(&mp->tx_wq);
 		}
 	} while (n);
 }
