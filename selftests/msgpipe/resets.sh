@@ -52,7 +52,7 @@ check "the host reconnected the pipe each time ($(( $(host_stat reconnects) - rc
 check "16 messages, same SHA-256 and order at both ends" same_messages rst
 check "the server received exactly 16 messages (none twice)" \
 	test "$(grep -c '^msg' "$T/rst.srv")" = 16
-log "agent: resends $(agent_stat resends), replaced $(agent_stat conn_replaced), host retransmits $(host_stat retransmits), rx_dups $(host_stat rx_dups)"
+log "agent: resends $(agent_stat resends), replaced $(agent_stat conn_replaced), timeouts $(agent_stat ack_timeouts); host retransmits $(host_stat retransmits), retx_unknown $(host_stat retx_unknown), rx_dups $(host_stat rx_dups), rx_ooo $(host_stat rx_ooo)"
 log "$(grep '^received' "$T/rst.srv")"
 rm -rf "$T"
 [ $FAILS = 0 ]

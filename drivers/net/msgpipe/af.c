@@ -409,7 +409,7 @@ static __poll_t msgpipe_poll(struct file *file, struct socket *sock,
 	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
 	if (m && (m->received > m->consumed || m->voided))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (msk->peer_fin || (sk->sk_shutdown & RCV_SHUTDOWN))
+	if (msgpipe_rx_ended(msk) || (sk->sk_shutdown & RCV_SHUTDOWN))
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (st == MSGPIPE_SS_CLOSED)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP;

@@ -139,16 +139,19 @@ static void msgpipe_tx_need_pages(struct msgpipe_sock *msk, u64 lo)
 
 	mutex_lock(&msk->tx_lock);
 	m = msgpipe_tx_find(msk, lo, &c);
-	if (!m)
+	if (!m || (!c && !m->voided)) {
+		/* Acknowledged meanwhile, or the agent asks for what we never
+		 * sent that way.
+		 */
+		msgpipe_stat_inc(MSGPIPE_STAT_RETX_UNKNOWN);
 		goto out_unlock;
+	}
 	if (m->voided) {
 		/* Only the void itself is resent. */
 		if (lo == m->stream && !c)
 			msgpipe_tx_void(msk, m);
 		goto out_unlock;
 	}
-	if (!c)
-		goto out_unlock;
 	if (msgpipe_fault_take(&msgpipe_fail_repin))
 		err = -EFAULT;
 	else

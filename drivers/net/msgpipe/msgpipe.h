@@ -299,7 +299,8 @@ struct msgpipe_txbuf {
  * @rx_acked:    @rx_stream as of the last acknowledgment
  * @rx_next_seq: sequence number the next new message must have
  * @rx_msgs_done: messages read whole or voided
- * @peer_fin:    the peer sent FIN: end of data after @rx_msgs
+ * @peer_fin:    the peer sent FIN
+ * @rx_fin_stream: the stream position its FIN named: data ends there
  * @accept_q:    listener: sessions waiting for accept()
  * @accept_len:  entries in @accept_q
  * @accept_node: child: in the listener's @accept_q
@@ -342,6 +343,7 @@ struct msgpipe_sock {
 	u64			rx_next_seq;
 	u64			rx_msgs_done;
 	bool			peer_fin;
+	u64			rx_fin_stream;
 	struct list_head	accept_q;
 	unsigned int		accept_len;
 	struct list_head	accept_node;
@@ -350,6 +352,12 @@ struct msgpipe_sock {
 static inline struct msgpipe_sock *msgpipe_sk(const struct sock *sk)
 {
 	return (struct msgpipe_sock *)sk;
+}
+
+/* The peer sent FIN and every byte before it arrived. Under msk->lock. */
+static inline bool msgpipe_rx_ended(const struct msgpipe_sock *msk)
+{
+	return msk->peer_fin && msk->rx_stream >= msk->rx_fin_stream;
 }
 
 int msgpipe_wait(struct sock *sk, long *timeo, unsigned int state,

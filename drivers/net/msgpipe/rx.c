@@ -209,7 +209,9 @@ static bool msgpipe_rx_dup(struct msgpipe_sock *msk, struct msgpipe_rxchunk *c,
 	if (c->stream + c->len <= msk->rx_stream)
 		return true;
 	list_for_each_entry(o, &msk->rx_ooo, node) {
-		if (o->stream > c->stream)
+		/* A void goes before the chunk its message starts with. */
+		if (o->stream > c->stream ||
+		    (!c->buf && o->buf && o->stream == c->stream))
 			break;
 		if (c->stream + c->len <= o->stream + o->len)
 			return true;
@@ -321,12 +323,14 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 	c->buf = buf;
 
 	spin_lock(&msk->lock);
-	if (msk->state == MSGPIPE_SS_CLOSED && !msk->peer_fin) {
+	if (msk->state == MSGPIPE_SS_CLOSED) {
 		/* Closed or reset here while the peer was still sending. */
 		goto out_unlock;
 	}
+	/* After FIN only what it covered may still come (resent data). */
 	if ((msk->state != MSGPIPE_SS_READY &&
-	     msk->state != MSGPIPE_SS_SENDING_FIN) || msk->peer_fin) {
+	     msk->state != MSGPIPE_SS_SENDING_FIN) ||
+	    (msk->peer_fin && c->stream + c->len > msk->rx_fin_stream)) {
 		err = -EPROTO;
 		goto out_unlock;
 	}
@@ -391,6 +395,13 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		      READ_ONCE(msk->sk.sk_rcvbuf) / 4;
 	}
 out_unlock:
+	if (err == -EPROTO)
+		net_warn_ratelimited("msgpipe: session %u: DATA msg %llu stream %llu+%u off %u/%u%s breaks rx at %llu (msg %llu, window %llu/%llu)\n",
+				     msk->local_id, f->msg_seq, f->stream_seq,
+				     f->chunk_len, f->offset, f->total_len,
+				     buf ? "" : " void", msk->rx_stream,
+				     msk->rx_next_seq, msk->rx_adv_right,
+				     msk->rx_adv_msgs);
 	spin_unlock(&msk->lock);
 	msgpipe_stat_add(MSGPIPE_STAT_RX_BYTES, buf && !err ? f->chunk_len : 0);
 	if (c)
@@ -447,7 +458,7 @@ static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
 	spin_lock(&msk->lock);
 	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
 	ready = (m && (m->received > m->consumed || m->voided)) ||
-		msk->peer_fin || msk->state == MSGPIPE_SS_CLOSED ||
+		msgpipe_rx_ended(msk) || msk->state == MSGPIPE_SS_CLOSED ||
 		(msk->sk.sk_shutdown & RCV_SHUTDOWN);
 	spin_unlock(&msk->lock);
 	return ready;

@@ -51,8 +51,10 @@ void msgpipe_session_reset(struct msgpipe_sock *msk, int err)
 	spin_lock(&msk->lock);
 	if (msk->state != MSGPIPE_SS_CLOSED &&
 	    msk->state != MSGPIPE_SS_LISTEN) {
-		/* After the peer's FIN the end of the pipe is no error. */
-		if (!msk->peer_fin)
+		/* After the peer's FIN and its data the end of the pipe is
+		 * no error.
+		 */
+		if (!msgpipe_rx_ended(msk))
 			WRITE_ONCE(sk->sk_err, -err);
 		msk->state = MSGPIPE_SS_CLOSED;
 		/* Unacknowledged messages complete with the error, from a
@@ -253,6 +255,7 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 			break;
 		}
 		msk->peer_fin = true;
+		msk->rx_fin_stream = f->stream_seq;
 		if (f->flags & MSGPIPE_F_ABORT) {
 			if (st != MSGPIPE_SS_CLOSED)
 				WRITE_ONCE(msk->sk.sk_err, ECONNRESET);

@@ -41,6 +41,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_REPINS] = "repins",
 	[MSGPIPE_STAT_REPIN_FAULTS] = "repin_faults",
 	[MSGPIPE_STAT_RETX_DEFERRED] = "retx_deferred",
+	[MSGPIPE_STAT_RETX_UNKNOWN] = "retx_unknown",
 	[MSGPIPE_STAT_ACKS_SENT] = "acks_sent",
 	[MSGPIPE_STAT_WINDOW_UPDATES] = "window_updates",
 	[MSGPIPE_STAT_RX_VOIDED] = "rx_voided",

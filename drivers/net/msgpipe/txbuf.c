@@ -137,7 +137,8 @@ int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
  * @type:  frame type
  * @flags: frame flags
  *
- * SYNC and ACCEPT carry the receive window this side offers.
+ * SYNC and ACCEPT carry the receive window this side offers, FIN the end
+ * of this side's stream.
  *
  * Return: 0 or -errno if the pipe is down or memory is short.
  */
@@ -150,6 +151,11 @@ int msgpipe_session_send_ctrl(struct msgpipe_sock *msk,
 		f.port = msk->peer.smp_port;
 	if (type == MSGPIPE_T_SYNC || type == MSGPIPE_T_ACCEPT)
 		msgpipe_rx_window_init(msk, &f);
+	if (type == MSGPIPE_T_FIN) {
+		/* Where our data ends: resends may arrive after the FIN. */
+		f.stream_seq = msk->tx_stream;
+		f.msg_seq = msk->tx_seq;
+	}
 	return msgpipe_tx_ctrl(msk, pipe, &f, NULL, 0);
 }
 

@@ -167,9 +167,12 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 			return -EPROTO;
 		break;
 	}
-	/* Only DATA and ACK carry a payload or stream coordinates. */
-	if (f->chunk_len || f->total_len || f->offset || f->msg_seq ||
-	    f->stream_seq)
+	/* Only DATA and ACK carry a payload; FIN names where data ends. */
+	if (f->chunk_len || f->total_len || f->offset)
+		return -EPROTO;
+	if (f->type != MSGPIPE_T_FIN && (f->msg_seq || f->stream_seq))
+		return -EPROTO;
+	if (f->stream_seq >= MSGPIPE_STREAM_LIMIT)
 		return -EPROTO;
 	return 0;
 }

@@ -194,6 +194,12 @@ static int msa_tx_thread(void *arg)
 				err = msa_tx_frame(conn, tx, &async);
 				if (err)
 					msa_conn_fail(conn, err);
+			} else if (tx->frame.type == MSGPIPE_T_DATA) {
+				/* Taken from the ring but never sent: recorded
+				 * like a lost frame, so the resend on the next
+				 * connection asks for its pages again.
+				 */
+				msa_flow_sent(mp, tx);
 			}
 			if (async)
 				continue;

@@ -282,6 +282,11 @@ static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q,
 		if (!msa_cqe_add(q, MSGPIPE_CQE_ERROR, fl->sid, 0, 0, 0,
 				 -ETIMEDOUT))
 			return true;
+		r = list_first_entry(&fl->recs, struct msa_rec, node);
+		pr_warn_ratelimited("session %u retired: acked %llu, oldest %llu+%u%s%s tries %u\n",
+				    fl->sid, fl->acked, r->seq, r->size,
+				    r->sacked ? " sacked" : "",
+				    r->asked ? " asked" : "", r->tries);
 		list_for_each_entry_safe(r, tmp, &fl->recs, node)
 			msa_rec_free(r);
 		msa_stat_add(MSA_STAT_RETIRED, 1);

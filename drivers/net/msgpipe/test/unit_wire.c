@@ -295,6 +295,20 @@ TEST(msgpipe_wire_sack_decode__bad_blocks)
 	EXPECT_EQ(-EPROTO, msgpipe_wire_sack_decode(&f, buf, out));
 }
 
+TEST(msgpipe_wire_decode__fin_names_the_end)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_FIN, .dst_sid = 1,
+				   .src_sid = 2, .msg_seq = 16,
+				   .stream_seq = 1 << 30 };
+
+	EXPECT_EQ(0, decode_of(f));
+	f.type = MSGPIPE_T_FIN_ACK;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.type = MSGPIPE_T_FIN;
+	f.stream_seq = 1ULL << 62;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
 TEST(msgpipe_wire_decode__hello_rules)
 {
 	struct msgpipe_frame f = { .type = MSGPIPE_T_HELLO,
