@@ -12,7 +12,10 @@ KSFT := $(BUILD)/ksft
 UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
 VM := tools/testing/vm/vm.sh
 
-SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test
+SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
+	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz
+NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
+NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
 .PHONY: all modules tools deps ksft unit style sparse checkpatch check \
 	check-debug demo bench vm-shell clean help
@@ -42,6 +45,29 @@ tools: $(SELFTEST_BINS)
 $(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $< -lcrypto
+
+$(BIN)/msgpipectl: tools/msgpipectl/msgpipectl.c uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags json-c) -o $@ $< \
+		$(NL_LIBS) $$(pkg-config --libs json-c)
+
+$(BIN)/nl_test: selftests/msgpipe/nl_test.c uapi/linux/msgpipe_nl.h $(KSFT)/.stamp
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) -isystem $(KSFT) -o $@ $< $(NL_LIBS)
+
+$(BIN)/mp_many: selftests/msgpipe/mp_many.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $<
+
+$(BIN)/mp_fuzz: selftests/msgpipe/mp_fuzz.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $<
+
+# The hostile peer builds its frames with the module's own encoder.
+WIRE_USER := drivers/net/msgpipe/wire.c drivers/net/msgpipe/test/crc32c.c
+$(BIN)/mp_raw: selftests/msgpipe/mp_raw.c $(WIRE_USER) include/msgpipe/wire.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -Idrivers/net/msgpipe/test -Iinclude -I. -o $@ $< $(WIRE_USER)
 
 $(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
@@ -81,7 +107,7 @@ check:
 	@tools/testing/check.sh
 
 check-debug:
-	@KERNEL=debug tools/testing/check.sh vm
+	@tools/testing/check.sh vm-debug
 
 demo: deps modules tools
 	$(VM) --mem 2048 --timeout 1200 run 'bash selftests/msgpipe/demo.sh'
@@ -90,7 +116,7 @@ demo: deps modules tools
 # report merges every one into report.json and report.svg.
 bench: deps modules tools
 	@mkdir -p $(BUILD)/bench
-	$(VM) --mem 3072 --timeout 2400 run 'bash tools/bench/agent.sh' \
+	$(VM) --mem 3072 --timeout 2400 run 'bash tools/bench/agent.sh && bash tools/bench/pipes.sh' \
 		| tee $(BUILD)/bench/vm.log
 	@res=$$(sed -n 's/^vm.sh: results in //p' $(BUILD)/bench/vm.log) && \
 		cp "$$res"/bench-*.json $(BUILD)/bench/

@@ -14,6 +14,12 @@
  * host re-pins them and posts the frame once more, flagged
  * MSGPIPE_DESC_F_RETX.
  *
+ * A pipe has up to MSGPIPE_PIPE_CONNS_MAX connections, numbered from 0. The
+ * agent dispatches DATA frames to any live connection (so one message is
+ * striped over all of them) and keeps every other frame on one connection
+ * at a time, so a session's control frames stay in order. Loss on one
+ * connection is repaired on the others.
+ *
  * Copyright (c) 2026 The msgpipe authors
  */
 #ifndef _MSGPIPE_AGENT_H
@@ -23,6 +29,8 @@
 #include <linux/types.h>
 #include <msgpipe/desc.h>
 #include <msgpipe/wire.h>
+#include <uapi/linux/msgpipe.h>
+#include <uapi/linux/msgpipe_nl.h>
 
 struct module;
 struct socket;
@@ -108,6 +116,52 @@ struct msgpipe_rxbuf {
 };
 
 /**
+ * struct msgpipe_conn_info - what an agent tells of one connection
+ * @up:          connected and not failed
+ * @failures:    times a connection in this slot broke
+ * @tx_frames:   frames sent on it
+ * @tx_bytes:    payload bytes sent on it
+ * @retransmits: of those frames, ones sent again (MSGPIPE_DESC_F_RETX)
+ * @rx_frames:   frames received on it
+ * @rx_bytes:    payload bytes received on it
+ *
+ * Counters cover every connection that held the slot.
+ */
+struct msgpipe_conn_info {
+	bool			up;
+	u32			failures;
+	u64			tx_frames;
+	u64			tx_bytes;
+	u64			retransmits;
+	u64			rx_frames;
+	u64			rx_bytes;
+};
+
+/* Longest knob or agent name, with its NUL. */
+#define MSGPIPE_KNOB_NAME_LEN	32
+
+/**
+ * struct msgpipe_knob - one tunable an agent offers, devlink-param style
+ * @name:  [a-z0-9_], unique within the agent, shorter than
+ *         MSGPIPE_KNOB_NAME_LEN
+ * @min:   smallest value accepted
+ * @max:   largest value accepted
+ * @flags: MSGPIPE_KNOB_F_WRITE_ONLY (an action such as "reset these
+ *         connections now": knob_get() is never called for it) and
+ *         MSGPIPE_KNOB_F_TESTING (fault injection, not for production)
+ *
+ * The host checks names and ranges and serialises every knob_get() and
+ * knob_set() of an agent, so the agent sees only values in [@min, @max].
+ * Knobs are global to the agent, not per network namespace.
+ */
+struct msgpipe_knob {
+	const char	*name;
+	u64		min;
+	u64		max;
+	u32		flags;
+};
+
+/**
  * struct msgpipe_apipe - the agent's half of a pipe
  * @agent: the agent that created it
  * @host:  the host's pipe, passed to every upcall
@@ -127,16 +181,20 @@ struct msgpipe_apipe {
  * an upcall (msgpipe_agent_rx(), msgpipe_agent_complete()) and must not
  * sleep.
  *
- * @pipe_create:  set up the agent side of @host; return it or ERR_PTR.
+ * @pipe_create:  set up the agent side of @host, which will have up to
+ *                @nconns connections (1..MSGPIPE_PIPE_CONNS_MAX); return
+ *                it or ERR_PTR.
  * @pipe_destroy: stop all work of @ap: every posted frame completes (with
  *                -ECONNABORTED if unsent) before this returns, no upcall
  *                runs after it, connections are closed and @ap is freed.
  *                With @graceful, frames already posted are sent first.
- * @conn_attach:  give the pipe a connected kernel TCP socket; the agent
- *                owns it from then on (releases it even on error). After
- *                msgpipe_agent_conn_down() this replaces the broken
- *                connection: the agent resends on it what the peer did not
- *                acknowledge (NEED_PAGES) and then what waited in the ring.
+ * @conn_attach:  give the pipe a connected kernel TCP socket as connection
+ *                @idx (below @nconns, else -EINVAL); the agent owns the
+ *                socket from then on (releases it even on error). A live
+ *                connection in that slot is reset and replaced. When a
+ *                connection breaks (msgpipe_agent_conn_down()) the agent
+ *                resends what it carried and the peer did not acknowledge
+ *                (NEED_PAGES) on the others, or on the next one attached.
  * @post:         write @tx into the submission ring, also while the pipe
  *                waits for a new connection; -ENOTCONN if it cannot take
  *                it (then no completion follows and the host keeps @tx).
@@ -147,23 +205,41 @@ struct msgpipe_apipe {
  * @forget:       drop every record of session @sid: its unacknowledged
  *                ranges, timers and counters; no completion for @sid
  *                follows except TX_DONE of frames still posted.
+ * @conn_info:    fill @info for connection @idx; -ENOENT if the slot never
+ *                had one. Must not sleep.
+ * @knob_get:     read knob @idx of the agent's knobs[] into @val. Needed
+ *                when the agent has knobs.
+ * @knob_set:     set knob @idx to @val, already checked against the
+ *                knob's range; 0 or -errno. Needed when the agent has
+ *                knobs.
  */
 struct msgpipe_agent_ops {
 	struct msgpipe_apipe *(*pipe_create)(struct msgpipe_agent *agent,
-					     struct msgpipe_pipe *host);
+					     struct msgpipe_pipe *host,
+					     unsigned int nconns);
 	void (*pipe_destroy)(struct msgpipe_apipe *ap, bool graceful);
-	int (*conn_attach)(struct msgpipe_apipe *ap, struct socket *sock);
+	int (*conn_attach)(struct msgpipe_apipe *ap, unsigned int idx,
+			   struct socket *sock);
 	int (*post)(struct msgpipe_apipe *ap, struct msgpipe_tx *tx);
 	void (*doorbell)(struct msgpipe_apipe *ap);
 	void (*forget)(struct msgpipe_apipe *ap, u32 sid);
+	int (*conn_info)(struct msgpipe_apipe *ap, unsigned int idx,
+			 struct msgpipe_conn_info *info);
+	int (*knob_get)(struct msgpipe_agent *agent, unsigned int idx,
+			u64 *val);
+	int (*knob_set)(struct msgpipe_agent *agent, unsigned int idx,
+			u64 val);
 };
 
 /**
  * struct msgpipe_agent - a registered sending agent
- * @name:  short name, shown in the kernel log
- * @ops:   its operations; all mandatory
+ * @name:  short name, unique, shorter than MSGPIPE_KNOB_NAME_LEN; shown in
+ *         the kernel log and names the agent over netlink
+ * @ops:   its operations; all mandatory but the knob ops
  * @owner: THIS_MODULE of the agent
  * @sq_depth: entries of each pipe's submission ring, 16 to 65536
+ * @knobs: its tunables, or NULL
+ * @nr_knobs: entries in @knobs, at most 64
  * @list:  host private
  * @users: host private: pipes using the agent
  */
@@ -172,6 +248,8 @@ struct msgpipe_agent {
 	const struct msgpipe_agent_ops	*ops;
 	struct module			*owner;
 	u32				sq_depth;
+	const struct msgpipe_knob	*knobs;
+	unsigned int			nr_knobs;
 	struct list_head		list;
 	unsigned int			users;
 };
@@ -184,7 +262,8 @@ void msgpipe_agent_complete(struct msgpipe_pipe *pipe,
 int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
 		     struct msgpipe_rxbuf *buf);
 void msgpipe_agent_pipe_down(struct msgpipe_pipe *pipe, int err);
-void msgpipe_agent_conn_down(struct msgpipe_pipe *pipe, int err);
+void msgpipe_agent_conn_down(struct msgpipe_pipe *pipe, unsigned int idx,
+			     int err);
 
 struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len);
 void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf);

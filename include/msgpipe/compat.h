@@ -122,4 +122,11 @@ static inline struct iovec msgpipe_iter_seg(const struct iov_iter *it)
 #define MSGPIPE_NO_SENDPAGE
 #endif
 
+/* 6.2 put a struct genl_info into struct genl_dumpit_info. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define msgpipe_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#else
+#define msgpipe_dump_attrs(cb)	(genl_dumpit_info(cb)->info.attrs)
+#endif
+
 #endif /* _MSGPIPE_COMPAT_H */

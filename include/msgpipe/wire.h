@@ -182,6 +182,7 @@ void msgpipe_wire_encode(const struct msgpipe_frame *f,
 			 struct msgpipe_wire_hdr *h);
 int msgpipe_wire_decode(const void *buf, unsigned int len,
 			struct msgpipe_frame *f);
+int msgpipe_wire_valid(const struct msgpipe_frame *f);
 __u32 msgpipe_wire_crc(__u32 crc, const void *buf, unsigned int len);
 const char *msgpipe_wire_type_name(unsigned int type);
 int msgpipe_wire_sack_decode(const struct msgpipe_frame *f, const void *buf,

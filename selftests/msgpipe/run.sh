@@ -11,7 +11,9 @@ set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 MODDIR=${MP_MODDIR:?}
 RESULTS=${MP_RESULTS:-/tmp}
-DEFAULT_TESTS="af_test session.sh retx.sh resets.sh pincap.sh unload.sh"
+# No test may take longer than this; a stuck one is dumped and killed.
+TEST_LIMIT=${MP_TEST_LIMIT:-900}
+DEFAULT_TESTS="af_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh churn.sh unload.sh"
 TESTS=${*:-$DEFAULT_TESTS}
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
@@ -50,6 +52,68 @@ run_one() {
 	esac
 }
 
+# On a kernel with kmemleak: scan after each test (modules unloaded) and
+# fail the test on any report, so a leak is pinned to the test that made
+# it. Objects must be a few seconds old to be reported: wait that long.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_check() {
+	[ -w $KMEMLEAK ] || return 0
+	sleep 6
+	echo scan > $KMEMLEAK
+	if [ -s $KMEMLEAK ] && grep -q unreferenced $KMEMLEAK; then
+		sed 's/^/#   kmemleak: /' $KMEMLEAK | head -n 40
+		echo clear > $KMEMLEAK
+		return 1
+	fi
+	echo clear > $KMEMLEAK
+}
+
+# What a stuck test left: counters, every namespace's pipes and session
+# states, and the kernel stacks of the test's processes.
+dump_stuck() {
+	local ns p
+	echo "# stuck after ${TEST_LIMIT}s; state:"
+	sed 's/^/#   host /' /sys/kernel/debug/msgpipe/stats | grep -v ' 0$'
+	sed 's/^/#   agent /' /sys/kernel/debug/msgpipe_soft/stats | grep -v ' 0$'
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		echo "#   netns $ns:"
+		ip netns exec "$ns" "$MP_ROOT/build/bin/msgpipectl" pipe show 2>&1 | sed 's/^/#     /'
+		ip netns exec "$ns" "$MP_ROOT/build/bin/msgpipectl" session show 2>&1 |
+			awk '{ for (i = 1; i < NF; i++) if ($i == "state") n[$(i + 1)]++ }
+			     END { for (s in n) printf "#     sessions %s: %d\n", s, n[s] }'
+	done
+	for p in $(pgrep -f 'mp_|msgpipectl'); do
+		echo "#   pid $p $(tr '\0' ' ' < /proc/$p/cmdline | cut -c1-80):"
+		sed 's/^/#     /' /proc/$p/stack 2>/dev/null
+	done
+}
+
+# run_limited TEST: run_one under TEST_LIMIT; 124 when it had to be killed.
+run_limited() {
+	local pid end=$((SECONDS + TEST_LIMIT))
+	run_one "$1" &
+	pid=$!
+	# By the clock: under TCG each sleep costs far more than it says.
+	while [ $SECONDS -lt $end ]; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 $pid 2>/dev/null; then
+		dump_stuck
+		pkill -KILL -P $pid 2>/dev/null
+		kill -KILL $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		for ns in $(ip netns list | awk '{ print $1 }'); do
+			ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
+			ip netns del "$ns"
+		done
+		return 124
+	fi
+	wait $pid
+}
+
+# Leaks from boot or earlier tests are not this suite's.
+[ -w $KMEMLEAK ] && echo clear > $KMEMLEAK
 for t in $TESTS; do
 	n=$((n + 1))
 	taint0=$(cat /proc/sys/kernel/tainted)
@@ -60,10 +124,11 @@ for t in $TESTS; do
 		failc=$((failc + 1))
 		continue
 	fi
-	run_one "$t"
+	run_limited "$t"
 	rc=$?
 	why=
 	[ $rc = 0 ] || why="exit $rc"
+	[ $rc = 124 ] && why="timed out after ${TEST_LIMIT}s"
 	[ $rc = 4 ] && why=skip
 	left=
 	for i in $(seq 100); do
@@ -73,6 +138,7 @@ for t in $TESTS; do
 	[ -z "$left" ] || why="${why:+$why, }counters not back to 0: $left"
 	rmmod msgpipe_soft || why="${why:+$why, }rmmod msgpipe_soft failed"
 	rmmod msgpipe || why="${why:+$why, }rmmod msgpipe failed"
+	kmemleak_check || why="${why:+$why, }kmemleak reported a leak"
 	[ "$(cat /proc/sys/kernel/tainted)" = "$taint0" ] || [ "$taint0" = 0 ] ||
 		why="${why:+$why, }kernel taint changed"
 	secs=$(( $(date +%s) - start ))

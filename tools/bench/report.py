@@ -43,10 +43,15 @@ def table(bench):
         "scenario", "MB/s", "x TCP", "sender ns/B", "system ns/B",
         "x TCP", "seconds"))
     for s in bench["scenarios"]:
-        print("%-18s %9.1f %9.2f %12.2f %12.2f %9.2f %9.2f" % (
+        extra = ""
+        if "link_pct" in s:
+            extra += " %.1f %% of the link" % s["link_pct"]
+        if "seconds_lost" in s:
+            extra += " %.1f s lost" % s["seconds_lost"]
+        print("%-18s %9.1f %9.2f %12.2f %12.2f %9.2f %9.2f%s" % (
             s["name"], s["mb_per_s"], s.get("throughput_vs_tcp", 0),
             s["sender_cpu_ns_per_byte"], s["system_cpu_ns_per_byte"],
-            s.get("system_cpu_vs_tcp", 0), s["seconds"]))
+            s.get("system_cpu_vs_tcp", 0), s["seconds"], extra))
 
 
 def chart(benches, directory):

@@ -1,17 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every check of msgpipe in one run, each stage timed.
-# Build with W=1 -Werror (against 6.1 and the newest 6.12), checkpatch --strict, sparse C=2, the user-space
-# unit tests under ASan/UBSan, and the VM suite on a real kernel (Debian's
-# stock kernel, or KERNEL=debug for the one in ../shared/kernels). Ends with
-# "N passed, N failed, N skipped" and a non-zero status on any failure.
+# Build with W=1 -Werror (against 6.1 and the newest 6.12), checkpatch
+# --strict, the netlink spec against the header, sparse C=2, the user-space
+# unit tests under ASan/UBSan, the libFuzzer smoke runs, and the VM suite on
+# Debian's stock kernel; stage vm-debug runs it on the debug kernel (KASAN,
+# lockdep, kmemleak, UBSAN; tools/testing/vm/debug-kernel.sh finds or
+# builds it).
+# Every stage prints its duration. Ends with "N passed, N failed, N
+# skipped" and a non-zero status on any failure.
 #
-# usage: check.sh [STAGE...]   stages: static unit vm (default: all)
+# usage: check.sh [STAGE...]
+#   stages: static unit fuzz vm vm-debug (default: all but vm-debug)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
-KERNEL=${KERNEL:-stock}
-STAGES=${*:-static unit vm}
+STAGES=${*:-static unit fuzz vm}
 LOG=$ROOT/build/check
 mkdir -p "$LOG"
 pass=0 failc=0 skip=0
@@ -40,6 +44,7 @@ timed() {
 }
 
 finish() {
+	echo "# total: $SECONDS s"
 	echo "check: $pass passed, $failc failed, $skip skipped"
 	[ $failc = 0 ]
 	exit
@@ -50,10 +55,40 @@ timed build make modules || finish
 timed build-6.12 tools/testing/build-next.sh
 timed tools make -s tools || finish
 
+# run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
+run_vm() {
+	local kernel=$1 moddir=$ROOT/drivers/net t0 rc res p f s
+	if [ "$kernel" = debug ]; then
+		timed debug-modules tools/testing/vm/debug-modules.sh || return
+		moddir=$(cat "$ROOT/build/mods/debug.dir")/drivers/net
+	fi
+	t0=$SECONDS
+	tools/testing/vm/vm.sh --kernel "$kernel" --moddir "$moddir" \
+		--mem 3072 --timeout 3000 run 'bash selftests/msgpipe/run.sh' \
+		> "$LOG/vm-$kernel.log" 2>&1
+	rc=$?
+	echo "# stage vm ($kernel kernel): $((SECONDS - t0)) s"
+	grep -E '^(not )?ok |^# (FAIL|ok|stuck)|^#   kmemleak|^vm.sh:|^MSGPIPE-VM' \
+		"$LOG/vm-$kernel.log" | sed 's/^/#   /'
+	res=$(sed -n 's/^vm.sh: results in //p' "$LOG/vm-$kernel.log")
+	if [ -n "$res" ] && [ -s "$res/summary" ]; then
+		read -r p f s < "$res/summary"
+		pass=$((pass + p))
+		failc=$((failc + f))
+		skip=$((skip + s))
+	fi
+	if [ $rc != 0 ]; then
+		# The verdict failed beyond the counted tests (oops, taint,
+		# timeout, crash report): that is a failure of its own.
+		result "vm-verdict-$kernel" 1
+	fi
+}
+
 for stage in $STAGES; do
 	case $stage in
 	static)
 		timed checkpatch make -s checkpatch
+		timed spec-check python3 tools/testing/spec-check.py
 		timed sparse make sparse
 		;;
 	unit)
@@ -70,31 +105,17 @@ for stage in $STAGES; do
 			result unit-build 1
 		fi
 		;;
+	fuzz)
+		# libFuzzer smoke of the wire parser and the chain walker.
+		timed fuzz make -s -C drivers/net/msgpipe/test fuzz \
+			OUT="$ROOT/build/unit" FUZZ_SECS="${FUZZ_SECS:-60}"
+		grep -E '^# fuzz_|^Done' "$LOG/fuzz.log" | sed 's/^/#   /'
+		;;
 	vm)
-		moddir=$ROOT/drivers/net
-		if [ "$KERNEL" = debug ]; then
-			timed debug-modules tools/testing/vm/debug-modules.sh || finish
-			moddir=$(cat "$ROOT/build/mods/debug.dir")/drivers/net
-		fi
-		t0=$SECONDS
-		tools/testing/vm/vm.sh --kernel "$KERNEL" --moddir "$moddir" \
-			--mem 3072 --timeout 2400 run 'bash selftests/msgpipe/run.sh' \
-			> "$LOG/vm.log" 2>&1
-		rc=$?
-		echo "# stage vm ($KERNEL kernel): $((SECONDS - t0)) s"
-		grep -E '^(not )?ok |^# (FAIL|ok)|^vm.sh:|^MSGPIPE-VM' "$LOG/vm.log" | sed 's/^/#   /'
-		res=$(sed -n 's/^vm.sh: results in //p' "$LOG/vm.log")
-		if [ -n "$res" ] && [ -s "$res/summary" ]; then
-			read -r p f s < "$res/summary"
-			pass=$((pass + p))
-			failc=$((failc + f))
-			skip=$((skip + s))
-		fi
-		if [ $rc != 0 ]; then
-			# The verdict failed beyond the counted tests (oops, taint,
-			# timeout, crash report): that is a failure of its own.
-			result vm-verdict 1
-		fi
+		run_vm stock
+		;;
+	vm-debug)
+		run_vm debug
 		;;
 	*)
 		echo "check.sh: unknown stage $stage" >&2

@@ -35,6 +35,9 @@
 /** MSGPIPE_TCP_PORT - default TCP port of the pipe listener in a netns. */
 #define MSGPIPE_TCP_PORT	7460
 
+/** MSGPIPE_PIPE_CONNS_MAX - the most TCP connections one pipe may have. */
+#define MSGPIPE_PIPE_CONNS_MAX	1024
+
 /**
  * struct sockaddr_msgpipe - address of an AF_MSGPIPE endpoint
  * @smp_family:   AF_MSGPIPE

@@ -10,10 +10,13 @@
  * the agent, so no agent code runs after msgpipe_agent_unregister() returns
  * and the agent's module may go. The host takes no reference on the agent's
  * module: unloading an agent with pipes open is a clean teardown, not EBUSY.
+ * Knob reads and writes run under msgpipe_agents_lock too, which keeps the
+ * agent registered while its knob ops run and serialises them.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include "msgpipe.h"
 
 static DEFINE_MUTEX(msgpipe_agents_lock);
@@ -21,20 +24,70 @@ static LIST_HEAD(msgpipe_agents);
 static LIST_HEAD(msgpipe_all_pipes);
 static DECLARE_WAIT_QUEUE_HEAD(msgpipe_agents_wq);
 
+/* Names of agents and knobs: [a-z0-9_], 1 to MSGPIPE_KNOB_NAME_LEN - 1. */
+static bool msgpipe_agent_name_ok(const char *name)
+{
+	size_t len = name ? strnlen(name, MSGPIPE_KNOB_NAME_LEN) : 0;
+	size_t i;
+
+	if (!len || len == MSGPIPE_KNOB_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower(name[i]) && !isdigit(name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+static int msgpipe_agent_knobs_check(const struct msgpipe_agent *agent)
+{
+	const struct msgpipe_knob *k = agent->knobs;
+	unsigned int i, j;
+
+	if (!agent->nr_knobs)
+		return 0;
+	if (!k || agent->nr_knobs > 64 || !agent->ops->knob_get ||
+	    !agent->ops->knob_set)
+		return -EINVAL;
+	for (i = 0; i < agent->nr_knobs; i++) {
+		if (!msgpipe_agent_name_ok(k[i].name) || k[i].min > k[i].max ||
+		    k[i].flags & ~(MSGPIPE_KNOB_F_WRITE_ONLY |
+				   MSGPIPE_KNOB_F_TESTING))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(k[i].name, k[j].name))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+static struct msgpipe_agent *msgpipe_agent_find(const char *name)
+{
+	struct msgpipe_agent *agent;
+
+	lockdep_assert_held(&msgpipe_agents_lock);
+	list_for_each_entry(agent, &msgpipe_agents, list)
+		if (!strcmp(agent->name, name))
+			return agent;
+	return NULL;
+}
+
 /**
  * msgpipe_agent_register() - make an agent available to new pipes
  * @agent: the agent, with every op set
  *
- * Return: 0, or -EINVAL if an op is missing or the ring size is odd.
+ * Return: 0; -EINVAL if an op is missing, the ring size is odd or a knob
+ * is malformed; -EEXIST if an agent of that name is registered.
  */
 int msgpipe_agent_register(struct msgpipe_agent *agent)
 {
 	const struct msgpipe_agent_ops *ops = agent->ops;
+	int err = 0;
 
 	if (!ops || !ops->pipe_create || !ops->pipe_destroy ||
 	    !ops->conn_attach || !ops->post || !ops->doorbell ||
-	    !ops->forget || !agent->name) {
-		pr_err("agent %s: incomplete ops, not registered\n",
+	    !ops->forget || !ops->conn_info ||
+	    !msgpipe_agent_name_ok(agent->name)) {
+		pr_err("agent %s: incomplete ops or bad name, not registered\n",
 		       agent->name ?: "(unnamed)");
 		return -EINVAL;
 	}
@@ -43,12 +96,24 @@ int msgpipe_agent_register(struct msgpipe_agent *agent)
 		       agent->sq_depth);
 		return -EINVAL;
 	}
+	if (msgpipe_agent_knobs_check(agent)) {
+		pr_err("agent %s: malformed knobs, not registered\n",
+		       agent->name);
+		return -EINVAL;
+	}
 	mutex_lock(&msgpipe_agents_lock);
-	agent->users = 0;
-	list_add_tail(&agent->list, &msgpipe_agents);
+	if (msgpipe_agent_find(agent->name)) {
+		err = -EEXIST;
+	} else {
+		agent->users = 0;
+		list_add_tail(&agent->list, &msgpipe_agents);
+	}
 	mutex_unlock(&msgpipe_agents_lock);
-	pr_info("agent %s registered\n", agent->name);
-	return 0;
+	if (err)
+		pr_err("agent %s: name taken, not registered\n", agent->name);
+	else
+		pr_info("agent %s registered\n", agent->name);
+	return err;
 }
 EXPORT_SYMBOL_GPL(msgpipe_agent_register);
 
@@ -107,7 +172,7 @@ int msgpipe_agent_attach(struct msgpipe_pipe *pipe)
 	agent = list_first_entry_or_null(&msgpipe_agents, struct msgpipe_agent,
 					 list);
 	if (agent) {
-		ap = agent->ops->pipe_create(agent, pipe);
+		ap = agent->ops->pipe_create(agent, pipe, pipe->nconns);
 		if (IS_ERR(ap)) {
 			err = PTR_ERR(ap);
 		} else {
@@ -147,4 +212,89 @@ void msgpipe_agent_forget(struct msgpipe_pipe *pipe)
 	mutex_lock(&msgpipe_agents_lock);
 	list_del(&pipe->all_node);
 	mutex_unlock(&msgpipe_agents_lock);
+}
+
+/**
+ * msgpipe_agent_walk() - call @fn on registered agents, for netlink
+ * @name: only the agent of this name (then -ENOENT if none), or NULL
+ * @pos:  with @name NULL: agents to skip, advanced past each one @fn took
+ * @fn:   called under the registry lock (the agent stays registered, its
+ *        knob ops may be called); a non-zero return stops the walk
+ * @arg:  for @fn
+ *
+ * Return: what @fn returned last, 0, or -ENOENT.
+ */
+int msgpipe_agent_walk(const char *name, long *pos,
+		       int (*fn)(struct msgpipe_agent *agent, void *arg),
+		       void *arg)
+{
+	struct msgpipe_agent *agent;
+	int err = 0;
+	long n = 0;
+
+	mutex_lock(&msgpipe_agents_lock);
+	if (name) {
+		agent = msgpipe_agent_find(name);
+		err = agent ? fn(agent, arg) : -ENOENT;
+	} else {
+		list_for_each_entry(agent, &msgpipe_agents, list) {
+			if (n++ < *pos)
+				continue;
+			err = fn(agent, arg);
+			if (err)
+				break;
+			(*pos)++;
+		}
+	}
+	mutex_unlock(&msgpipe_agents_lock);
+	return err;
+}
+
+/**
+ * msgpipe_agent_knob_set() - set one knob of one agent
+ * @name:   the agent
+ * @knob:   the knob's name
+ * @val:    the new value
+ * @extack: where to say why not
+ *
+ * Return: 0, -ENOENT (no such agent or knob), -ERANGE, or the agent's
+ * error.
+ */
+int msgpipe_agent_knob_set(const char *name, const char *knob, u64 val,
+			   struct netlink_ext_ack *extack)
+{
+	const struct msgpipe_knob *k = NULL;
+	struct msgpipe_agent *agent;
+	unsigned int i;
+	int err;
+
+	mutex_lock(&msgpipe_agents_lock);
+	agent = msgpipe_agent_find(name);
+	if (!agent) {
+		NL_SET_ERR_MSG(extack, "no such agent");
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	for (i = 0; i < agent->nr_knobs; i++)
+		if (!strcmp(agent->knobs[i].name, knob)) {
+			k = &agent->knobs[i];
+			break;
+		}
+	if (!k) {
+		NL_SET_ERR_MSG(extack, "the agent has no such knob");
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (val < k->min || val > k->max) {
+		NL_SET_ERR_MSG(extack,
+			       "value out of the knob's range (see agent show)");
+		err = -ERANGE;
+		goto out_unlock;
+	}
+	err = agent->ops->knob_set(agent, i, val);
+	if (err)
+		NL_SET_ERR_MSG(extack, "the agent refused the value");
+out_unlock:
+	mutex_unlock(&msgpipe_agents_lock);
+	return err;
 }

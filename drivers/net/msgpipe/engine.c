@@ -46,6 +46,27 @@ static struct msgpipe_sock *msgpipe_xa_lookup(struct xarray *xa,
 }
 
 /**
+ * msgpipe_sid_alloc() - give a session a local id
+ * @mn:  engine
+ * @msk: the session
+ * @id:  where to put the id
+ *
+ * Ids are handed out cyclically, so an id comes back only after 2^32
+ * others: a late frame of a closed session (a repeated FIN or ACK) finds
+ * no session, never a new one that reused its id.
+ *
+ * Return: 0 or -errno (-EBUSY when every id is taken).
+ */
+int msgpipe_sid_alloc(struct msgpipe_net *mn, struct msgpipe_sock *msk,
+		      u32 *id)
+{
+	int err = xa_alloc_cyclic(&mn->sids, id, msk, xa_limit_32b,
+				  &mn->next_sid, GFP_KERNEL);
+
+	return err < 0 ? err : 0;
+}
+
+/**
  * msgpipe_sid_lookup() - find a session by its local id
  * @mn:  engine
  * @sid: local session id
@@ -174,6 +195,31 @@ static void msgpipe_engine_unlisten(struct msgpipe_net *mn)
 	msgpipe_stat_dec(MSGPIPE_STAT_LISTENERS);
 }
 
+static unsigned int msgpipe_pipe_conns = 1;
+
+static int msgpipe_pipe_conns_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err = kstrtouint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (!n || n > MSGPIPE_PIPE_CONNS_MAX)
+		return -ERANGE;
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops msgpipe_pipe_conns_ops = {
+	.set = msgpipe_pipe_conns_set,
+	.get = param_get_uint,
+};
+module_param_cb(pipe_conns, &msgpipe_pipe_conns_ops, &msgpipe_pipe_conns,
+		0644);
+MODULE_PARM_DESC(pipe_conns,
+		 "connections of a pipe connect() opens, in new namespaces (1..1024)");
+
 static int __net_init msgpipe_net_init(struct net *net)
 {
 	struct msgpipe_net *mn = msgpipe_net(net);
@@ -182,6 +228,7 @@ static int __net_init msgpipe_net_init(struct net *net)
 	mutex_init(&mn->lock);
 	INIT_LIST_HEAD(&mn->pipes);
 	atomic_set(&mn->nr_pipes, 0);
+	atomic_set(&mn->nr_hellos, 0);
 	init_waitqueue_head(&mn->pipes_wq);
 	init_waitqueue_head(&mn->pin_wq);
 	atomic_long_set(&mn->pinned, 0);
@@ -189,6 +236,7 @@ static int __net_init msgpipe_net_init(struct net *net)
 	xa_init_flags(&mn->sids, XA_FLAGS_ALLOC1);
 	xa_init(&mn->ports);
 	mn->tcp_port = MSGPIPE_TCP_PORT;
+	mn->pipe_conns = READ_ONCE(msgpipe_pipe_conns);
 	return 0;
 }
 

@@ -18,6 +18,10 @@ module_param_named(family, msgpipe_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number of AF_MSGPIPE (default 18)");
 
 struct workqueue_struct *msgpipe_wq;
+/* Its own queue: a peer that never says HELLO holds a worker for the HELLO
+ * timeout, and must not hold up the work of pipes that are up.
+ */
+struct workqueue_struct *msgpipe_hello_wq;
 
 static int __init msgpipe_init(void)
 {
@@ -31,6 +35,11 @@ static int __init msgpipe_init(void)
 	msgpipe_wq = alloc_workqueue("msgpipe", WQ_UNBOUND, 0);
 	if (!msgpipe_wq)
 		return -ENOMEM;
+	msgpipe_hello_wq = alloc_workqueue("msgpipe_hello", WQ_UNBOUND, 0);
+	if (!msgpipe_hello_wq) {
+		err = -ENOMEM;
+		goto err_wq;
+	}
 	msgpipe_stats_init();
 	err = msgpipe_engine_init();
 	if (err)
@@ -38,22 +47,31 @@ static int __init msgpipe_init(void)
 	err = msgpipe_af_init();
 	if (err)
 		goto err_engine;
+	err = msgpipe_nl_init();
+	if (err)
+		goto err_af;
 	pr_info("AF_MSGPIPE is family %d\n", msgpipe_family);
 	return 0;
 
+err_af:
+	msgpipe_af_exit();
 err_engine:
 	msgpipe_engine_exit();
 err_stats:
 	msgpipe_stats_exit();
+	destroy_workqueue(msgpipe_hello_wq);
+err_wq:
 	destroy_workqueue(msgpipe_wq);
 	return err;
 }
 
 static void __exit msgpipe_exit(void)
 {
+	msgpipe_nl_exit();
 	msgpipe_af_exit();
 	msgpipe_engine_exit();
 	msgpipe_stats_exit();
+	destroy_workqueue(msgpipe_hello_wq);
 	destroy_workqueue(msgpipe_wq);
 }
 

@@ -20,8 +20,14 @@
 #include <uapi/linux/msgpipe.h>
 #include <msgpipe/compat.h>
 
+struct genl_family;
+struct genl_info;
+struct netlink_callback;
+struct netlink_ext_ack;
+
 extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
+extern struct workqueue_struct *msgpipe_hello_wq;
 extern unsigned int msgpipe_pin_cap_kb;
 
 /* Messages a receiver queues beyond those read: its message window. */
@@ -34,40 +40,47 @@ extern unsigned int msgpipe_pin_cap_kb;
  * @net:         the namespace
  * @lock:        serialises @pipes and the TCP listener's life
  * @pipes:       pipes of this namespace that are up (each holds a reference)
- * @nr_pipes:    pipes not yet destroyed, up or down
+ * @nr_pipes:    pipes not yet destroyed, up or down, and connections
+ *               waiting for their HELLO
+ * @nr_hellos:   connections waiting for their HELLO (capped)
  * @pipes_wq:    woken when @nr_pipes drops
  * @listener:    kernel TCP socket accepting pipe connections, or NULL
  * @accept_work: accepts connections from @listener
  * @saved_data_ready: @listener's original callback
  * @sids:        session id -> struct msgpipe_sock (lookup takes a sock ref
  *               under the xarray lock)
+ * @next_sid:    where the cyclic allocation of @sids goes on
  * @ports:       bound service port -> struct msgpipe_sock
  * @tcp_port:    TCP port of @listener and of peers' listeners
  * @exiting:     the namespace is going away; no new pipes
  * @pinned:      user pages pinned for zero-copy sends in this namespace
  * @pin_wq:      senders waiting for @pinned to drop under the cap
+ * @pipe_conns:  connections of a pipe connect() opens (netlink default)
  */
 struct msgpipe_net {
 	struct net		*net;
 	struct mutex		lock;		/* see @lock */
 	struct list_head	pipes;
 	atomic_t		nr_pipes;
+	atomic_t		nr_hellos;
 	wait_queue_head_t	pipes_wq;
 	struct socket		*listener;
 	struct work_struct	accept_work;
 	void			(*saved_data_ready)(struct sock *sk);
 	struct xarray		sids;
+	u32			next_sid;
 	struct xarray		ports;
 	u16			tcp_port;
 	bool			exiting;
 	atomic_long_t		pinned;
 	wait_queue_head_t	pin_wq;
+	u32			pipe_conns;
 };
 
 /**
  * enum msgpipe_pipe_state - life of a pipe
- * @MSGPIPE_PIPE_UP:   connections attached, sessions may use it
- * @MSGPIPE_PIPE_RECONNECTING: its connection broke; posts wait in the
+ * @MSGPIPE_PIPE_UP:   a connection is live, sessions may use it
+ * @MSGPIPE_PIPE_RECONNECTING: every connection broke; posts wait in the
  *                     agent for the next one (dial.c)
  * @MSGPIPE_PIPE_DOWN: failed or closing; posts are refused
  */
@@ -75,6 +88,40 @@ enum msgpipe_pipe_state {
 	MSGPIPE_PIPE_UP,
 	MSGPIPE_PIPE_RECONNECTING,
 	MSGPIPE_PIPE_DOWN,
+};
+
+/**
+ * enum msgpipe_conn_state - one connection slot of a pipe
+ * @MSGPIPE_CONN_CONNECTING: being dialed (outbound) or awaited (inbound)
+ * @MSGPIPE_CONN_ATTACHING:  a socket is being handed to the agent
+ * @MSGPIPE_CONN_UP:         the agent carries frames on it
+ */
+enum msgpipe_conn_state {
+	MSGPIPE_CONN_CONNECTING,
+	MSGPIPE_CONN_ATTACHING,
+	MSGPIPE_CONN_UP,
+};
+
+/**
+ * struct msgpipe_pconn - the host's view of one connection slot of a pipe
+ * @pipe:      its pipe
+ * @idx:       its number in the pipe
+ * @state:     enum msgpipe_conn_state, under the pipe's lock
+ * @lost:      the agent reported it down while it was ATTACHING
+ * @attached:  connections attached to the slot so far
+ * @err:       why it last went down
+ * @backoff:   the next redial delay
+ * @dial_work: redials the slot (outbound pipes); holds a pipe reference
+ */
+struct msgpipe_pconn {
+	struct msgpipe_pipe	*pipe;
+	u32			idx;
+	u8			state;
+	bool			lost;
+	u32			attached;
+	int			err;
+	unsigned long		backoff;
+	struct delayed_work	dial_work;
 };
 
 /**
@@ -98,9 +145,16 @@ enum msgpipe_pipe_state {
  * @id:          number for logs and counters
  * @token:       names the pipe in the HELLO of each of its connections
  * @conn_lock:   orders conn_attach() against destroying the agent half
- * @reconnect_work: redials (outbound) or gives up (inbound); holds a ref
- * @deadline:    jiffies after which a broken pipe is failed
- * @backoff:     the next redial delay
+ * @reconnect_work: fails a pipe left without connections past @deadline
+ *               (inbound; outbound slots check it when they redial);
+ *               holds a reference
+ * @deadline:    jiffies after which a pipe without connections is failed
+ * @nconns:      connection slots, 1..MSGPIPE_PIPE_CONNS_MAX
+ * @live:        slots UP
+ * @conns:       the slots
+ * @persist:     created over netlink: stays without sessions
+ * @resync_work: sessions repeat control frames a broken connection may
+ *               have lost; holds a reference while queued
  * @destroy_work: final teardown, off any agent context
  */
 struct msgpipe_pipe {
@@ -124,7 +178,11 @@ struct msgpipe_pipe {
 	struct mutex		conn_lock;	/* see @conn_lock */
 	struct delayed_work	reconnect_work;
 	unsigned long		deadline;
-	unsigned long		backoff;
+	u32			nconns;
+	u32			live;
+	struct msgpipe_pconn	*conns;
+	bool			persist;
+	struct work_struct	resync_work;
 	struct work_struct	destroy_work;
 };
 
@@ -368,6 +426,8 @@ struct msgpipe_net *msgpipe_net(const struct net *net);
 int msgpipe_engine_listen(struct msgpipe_net *mn);
 int msgpipe_engine_init(void);
 void msgpipe_engine_exit(void);
+int msgpipe_sid_alloc(struct msgpipe_net *mn, struct msgpipe_sock *msk,
+		      u32 *id);
 struct msgpipe_sock *msgpipe_sid_lookup(struct msgpipe_net *mn, u32 sid);
 struct msgpipe_sock *msgpipe_port_lookup(struct msgpipe_net *mn, u16 port);
 
@@ -375,17 +435,29 @@ struct msgpipe_sock *msgpipe_port_lookup(struct msgpipe_net *mn, u16 port);
 int msgpipe_agent_attach(struct msgpipe_pipe *pipe);
 void msgpipe_agent_release(struct msgpipe_pipe *pipe);
 void msgpipe_agent_forget(struct msgpipe_pipe *pipe);
+int msgpipe_agent_walk(const char *name, long *pos,
+		       int (*fn)(struct msgpipe_agent *agent, void *arg),
+		       void *arg);
+int msgpipe_agent_knob_set(const char *name, const char *knob, u64 val,
+			   struct netlink_ext_ack *extack);
 
 /* pipe.c */
 int msgpipe_pipe_connect(struct msgpipe_net *mn,
 			 const struct sockaddr_msgpipe *addr,
 			 struct msgpipe_sock *msk);
-int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp,
-			const struct sockaddr_storage *peer, u64 token);
+struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
+				       const struct sockaddr_storage *peer,
+				       u32 nconns, bool persist);
+struct msgpipe_pipe *msgpipe_pipe_accept(struct msgpipe_net *mn,
+					 const struct sockaddr_storage *peer,
+					 u64 token, u32 nconns);
 void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err);
 bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
 			    const struct sockaddr_storage *b);
 void msgpipe_pipe_put(struct msgpipe_pipe *pipe);
+void msgpipe_pipe_set_keep(struct msgpipe_pipe *pipe, bool keep);
+void msgpipe_pipe_totals(struct msgpipe_pipe *pipe,
+			 struct msgpipe_conn_info *sum);
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx);
 void msgpipe_pipe_forget(struct msgpipe_pipe *pipe, u32 sid);
 int msgpipe_pipe_session_add(struct msgpipe_pipe *pipe,
@@ -395,13 +467,30 @@ void msgpipe_pipe_detach(struct msgpipe_pipe *pipe, bool graceful);
 void msgpipe_pipes_shutdown(struct msgpipe_net *mn);
 
 /* dial.c */
-struct socket *msgpipe_dial(struct msgpipe_net *mn,
-			    const struct sockaddr_storage *peer, u64 token,
-			    bool resume, bool *resumed);
-int msgpipe_pipe_reattach(struct msgpipe_pipe *pipe, struct socket *tcp);
-void msgpipe_pipe_conn_init(struct msgpipe_pipe *pipe);
+struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
+			    bool *known);
+int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
+			     struct socket *tcp);
+int msgpipe_pipe_conn_init(struct msgpipe_pipe *pipe);
+void msgpipe_pipe_conn_free(struct msgpipe_pipe *pipe);
+void msgpipe_pipe_dial_rest(struct msgpipe_pipe *pipe);
 void msgpipe_hello_queue(struct msgpipe_net *mn, struct socket *tcp);
 u64 msgpipe_pipe_new_token(void);
+
+/* netlink.c */
+extern struct genl_family msgpipe_nl_family;
+bool msgpipe_nl_missing(struct genl_info *info, int attr, const char *msg);
+int msgpipe_nl_init(void);
+void msgpipe_nl_exit(void);
+void msgpipe_nl_pipe_event(struct msgpipe_pipe *pipe);
+void msgpipe_nl_conn_event(struct msgpipe_pipe *pipe, u32 idx);
+void msgpipe_nl_session_event(struct msgpipe_sock *msk);
+
+/* nl_agent.c */
+int msgpipe_nl_agent_get_doit(struct sk_buff *skb, struct genl_info *info);
+int msgpipe_nl_agent_get_dump(struct sk_buff *skb,
+			      struct netlink_callback *cb);
+int msgpipe_nl_agent_set(struct sk_buff *skb, struct genl_info *info);
 
 /* session.c */
 void msgpipe_session_resync(struct msgpipe_sock *msk,

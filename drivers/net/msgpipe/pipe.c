@@ -35,13 +35,19 @@ static void msgpipe_pipe_destroy_work(struct work_struct *work);
 
 static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 					       const struct sockaddr_storage *peer,
-					       bool inbound, u64 token)
+					       bool inbound, u64 token,
+					       u32 nconns)
 {
 	struct msgpipe_pipe *pipe;
 
 	pipe = kzalloc(sizeof(*pipe), GFP_KERNEL);
 	if (!pipe)
 		return NULL;
+	pipe->nconns = nconns;
+	if (msgpipe_pipe_conn_init(pipe)) {
+		kfree(pipe);
+		return NULL;
+	}
 	pipe->mn = mn;
 	INIT_LIST_HEAD(&pipe->node);
 	INIT_LIST_HEAD(&pipe->all_node);
@@ -54,7 +60,6 @@ static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 	pipe->peer = *peer;
 	pipe->id = atomic_inc_return(&msgpipe_pipe_ids);
 	pipe->token = token;
-	msgpipe_pipe_conn_init(pipe);
 	INIT_WORK(&pipe->destroy_work, msgpipe_pipe_destroy_work);
 	atomic_inc(&mn->nr_pipes);
 	msgpipe_stat_inc(MSGPIPE_STAT_PIPES);
@@ -67,7 +72,7 @@ static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
 
 	WARN_ON_ONCE(!list_empty(&pipe->sessions));
 	msgpipe_agent_forget(pipe);
-	mutex_destroy(&pipe->conn_lock);
+	msgpipe_pipe_conn_free(pipe);
 	msgpipe_stat_dec(MSGPIPE_STAT_PIPES);
 	kfree(pipe);
 	if (atomic_dec_and_test(&mn->nr_pipes))
@@ -82,8 +87,8 @@ static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
 void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
 {
 	struct msgpipe_net *mn = pipe->mn;
+	bool listed = false, failed = false;
 	struct msgpipe_sock *msk;
-	bool listed = false;
 
 	spin_lock(&pipe->lock);
 	if (!pipe->err) {
@@ -91,8 +96,11 @@ void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err)
 		pipe->state = MSGPIPE_PIPE_DOWN;
 		list_for_each_entry(msk, &pipe->sessions, pipe_node)
 			msgpipe_session_reset(msk, err);
+		failed = true;
 	}
 	spin_unlock(&pipe->lock);
+	if (failed)
+		msgpipe_nl_pipe_event(pipe);
 
 	mutex_lock(&mn->lock);
 	if (!list_empty(&pipe->node)) {
@@ -213,7 +221,8 @@ void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
 	spin_lock(&pipe->lock);
 	list_del_init(&msk->pipe_node);
 	pipe->nr_sessions--;
-	if (!pipe->nr_sessions && !pipe->inbound && !list_empty(&pipe->node)) {
+	if (!pipe->nr_sessions && !pipe->inbound && !pipe->persist &&
+	    !list_empty(&pipe->node)) {
 		list_del_init(&pipe->node);
 		unlist = true;
 	}
@@ -223,6 +232,60 @@ void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
 	if (unlist)
 		msgpipe_pipe_put(pipe);
 	msgpipe_pipe_put(pipe);
+}
+
+/**
+ * msgpipe_pipe_set_keep() - whether an outbound pipe outlives its sessions
+ * @pipe: the pipe; the caller holds a reference
+ * @keep: keep it open without sessions
+ *
+ * A pipe no longer kept and without sessions is closed now, gracefully.
+ */
+void msgpipe_pipe_set_keep(struct msgpipe_pipe *pipe, bool keep)
+{
+	struct msgpipe_net *mn = pipe->mn;
+	bool unlist = false;
+
+	mutex_lock(&mn->lock);
+	spin_lock(&pipe->lock);
+	pipe->persist = keep;
+	if (!keep && !pipe->nr_sessions && !pipe->inbound &&
+	    !list_empty(&pipe->node)) {
+		list_del_init(&pipe->node);
+		unlist = true;
+	}
+	spin_unlock(&pipe->lock);
+	mutex_unlock(&mn->lock);
+	if (unlist)
+		msgpipe_pipe_put(pipe);
+}
+
+/**
+ * msgpipe_pipe_totals() - the pipe's counters: sums over its connections
+ * @pipe: the pipe, its lock held (the agent's conn_info() does not sleep)
+ * @sum:  zeroed by the caller; @sum->up is unused
+ */
+void msgpipe_pipe_totals(struct msgpipe_pipe *pipe,
+			 struct msgpipe_conn_info *sum)
+{
+	struct msgpipe_apipe *ap = pipe->apipe;
+	struct msgpipe_conn_info ci;
+	u32 i;
+
+	lockdep_assert_held(&pipe->lock);
+	if (!ap)
+		return;
+	for (i = 0; i < pipe->nconns; i++) {
+		memset(&ci, 0, sizeof(ci));
+		if (ap->agent->ops->conn_info(ap, i, &ci))
+			continue;
+		sum->failures += ci.failures;
+		sum->tx_frames += ci.tx_frames;
+		sum->tx_bytes += ci.tx_bytes;
+		sum->retransmits += ci.retransmits;
+		sum->rx_frames += ci.rx_frames;
+		sum->rx_bytes += ci.rx_bytes;
+	}
 }
 
 /**
@@ -286,26 +349,15 @@ static int msgpipe_addr_to_tcp(const struct sockaddr_msgpipe *a, u16 port,
 	return -EAFNOSUPPORT;
 }
 
-/* Give a new pipe its agent half and its connection; consumes @tcp. */
-static int msgpipe_pipe_start(struct msgpipe_pipe *pipe, struct socket *tcp)
-{
-	int err;
-
-	tcp_sock_set_nodelay(tcp->sk);
-	err = msgpipe_agent_attach(pipe);
-	if (err) {
-		sock_release(tcp);
-		return err;
-	}
-	/* From here the agent owns the socket, even on error. */
-	return pipe->agent->ops->conn_attach(pipe->apipe, tcp);
-}
-
-/* Put a started pipe on the engine's list, or tear it down on failure. */
-static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe, int err)
+/* Give a new pipe its agent half and put it on the engine's list; on
+ * failure tear it down. Return: 0 or -errno.
+ */
+static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe)
 {
 	struct msgpipe_net *mn = pipe->mn;
+	int err;
 
+	err = msgpipe_agent_attach(pipe);
 	if (!err) {
 		mutex_lock(&mn->lock);
 		if (mn->exiting)
@@ -314,6 +366,8 @@ static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe, int err)
 			list_add_tail(&pipe->node, &mn->pipes);
 		mutex_unlock(&mn->lock);
 	}
+	if (!err)
+		msgpipe_nl_pipe_event(pipe);
 	if (err) {
 		msgpipe_pipe_detach(pipe, false);
 		msgpipe_pipe_put(pipe);
@@ -322,16 +376,66 @@ static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe, int err)
 }
 
 /**
+ * msgpipe_pipe_open() - open a new outbound pipe to @peer
+ * @mn:      engine
+ * @peer:    the peer's engine listener
+ * @nconns:  its connections, 1..MSGPIPE_PIPE_CONNS_MAX
+ * @persist: stays open without sessions (created over netlink)
+ *
+ * Dials the first connection (a blocking TCP connect) and the others in
+ * the background.
+ *
+ * Return: the pipe, on the engine's list, with a reference for the
+ * caller; or ERR_PTR (ECONNREFUSED when the peer has no msgpipe
+ * listener, ENETDOWN without an agent).
+ */
+struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
+				       const struct sockaddr_storage *peer,
+				       u32 nconns, bool persist)
+{
+	struct msgpipe_pipe *pipe;
+	bool known = false;
+	struct socket *tcp;
+	int err;
+
+	pipe = msgpipe_pipe_alloc(mn, peer, false, msgpipe_pipe_new_token(),
+				  nconns);
+	if (!pipe)
+		return ERR_PTR(-ENOMEM);
+	pipe->persist = persist;
+	tcp = msgpipe_dial(pipe, 0, false, &known);
+	if (IS_ERR(tcp)) {
+		msgpipe_pipe_put(pipe);
+		return ERR_CAST(tcp);
+	}
+	err = msgpipe_pipe_publish(pipe);
+	if (err) {
+		sock_release(tcp);
+		return ERR_PTR(err);
+	}
+	refcount_inc(&pipe->refs);
+	/* Published first: a slot lost from here on is redialed. */
+	pipe->conns[0].state = MSGPIPE_CONN_CONNECTING;
+	err = msgpipe_pipe_conn_attach(pipe, 0, tcp);
+	if (err) {
+		msgpipe_pipe_fail(pipe, err);
+		msgpipe_pipe_put(pipe);
+		return ERR_PTR(err);
+	}
+	msgpipe_pipe_dial_rest(pipe);
+	return pipe;
+}
+
+/**
  * msgpipe_pipe_connect() - bind a session to the pipe to @addr's host
  * @mn:   engine
  * @addr: the destination (validated by the caller)
  * @msk:  the session
  *
- * Reuses a live outbound pipe to the same host or opens a new one, which
- * means a blocking TCP connect to the peer's engine listener.
+ * Reuses a live outbound pipe to the same host or opens a new one of the
+ * namespace's default size.
  *
- * Return: 0 with @msk->pipe set, or -errno (ECONNREFUSED when the peer has
- * no msgpipe listener, ENETDOWN without an agent).
+ * Return: 0 with @msk->pipe set, or -errno (see msgpipe_pipe_open()).
  */
 int msgpipe_pipe_connect(struct msgpipe_net *mn,
 			 const struct sockaddr_msgpipe *addr,
@@ -339,10 +443,7 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 {
 	struct sockaddr_storage peer;
 	struct msgpipe_pipe *pipe;
-	bool resumed = false;
-	struct socket *tcp;
 	int len, err;
-	u64 token;
 
 	len = msgpipe_addr_to_tcp(addr, mn->tcp_port, &peer);
 	if (len < 0)
@@ -355,45 +456,41 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 	if (err != -ENOENT)
 		return err;
 
-	token = msgpipe_pipe_new_token();
-	tcp = msgpipe_dial(mn, &peer, token, false, &resumed);
-	if (IS_ERR(tcp))
-		return PTR_ERR(tcp);
-	pipe = msgpipe_pipe_alloc(mn, &peer, false, token);
-	if (!pipe) {
-		sock_release(tcp);
-		return -ENOMEM;
-	}
-	err = msgpipe_pipe_publish(pipe, msgpipe_pipe_start(pipe, tcp));
-	if (err)
-		return err;
-
+	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false);
+	if (IS_ERR(pipe))
+		return PTR_ERR(pipe);
 	mutex_lock(&mn->lock);
 	err = msgpipe_pipe_session_attach(pipe, msk);
 	mutex_unlock(&mn->lock);
+	msgpipe_pipe_put(pipe);
 	return err;
 }
 
 /**
- * msgpipe_pipe_accept() - make an inbound pipe of an accepted connection
- * @mn:    engine
- * @tcp:   the accepted TCP socket, HELLO done; consumed
- * @peer:  its peer
- * @token: the pipe's token from the HELLO
+ * msgpipe_pipe_accept() - make an inbound pipe for a HELLO that starts one
+ * @mn:     engine
+ * @peer:   the dialer
+ * @token:  the pipe's token from the HELLO
+ * @nconns: its size from the HELLO
  *
- * Return: 0 or -errno.
+ * Return: the pipe, published, with a reference for the caller, or
+ * ERR_PTR.
  */
-int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp,
-			const struct sockaddr_storage *peer, u64 token)
+struct msgpipe_pipe *msgpipe_pipe_accept(struct msgpipe_net *mn,
+					 const struct sockaddr_storage *peer,
+					 u64 token, u32 nconns)
 {
 	struct msgpipe_pipe *pipe;
+	int err;
 
-	pipe = msgpipe_pipe_alloc(mn, peer, true, token);
-	if (!pipe) {
-		sock_release(tcp);
-		return -ENOMEM;
-	}
-	return msgpipe_pipe_publish(pipe, msgpipe_pipe_start(pipe, tcp));
+	pipe = msgpipe_pipe_alloc(mn, peer, true, token, nconns);
+	if (!pipe)
+		return ERR_PTR(-ENOMEM);
+	err = msgpipe_pipe_publish(pipe);
+	if (err)
+		return ERR_PTR(err);
+	refcount_inc(&pipe->refs);
+	return pipe;
 }
 
 /**
@@ -410,8 +507,16 @@ int msgpipe_pipe_accept(struct msgpipe_net *mn, struct socket *tcp,
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx)
 {
 	struct msgpipe_apipe *ap;
-	int err = 0;
+	int err;
 
+	/* A session closing meanwhile leaves a frame without ids: the peer
+	 * would reset the connection for it, so it is not sent.
+	 */
+	err = msgpipe_wire_valid(&tx->frame);
+	if (err) {
+		msgpipe_stat_inc(MSGPIPE_STAT_TX_INVALID);
+		return err;
+	}
 	spin_lock(&pipe->lock);
 	ap = pipe->apipe;
 	if (pipe->state == MSGPIPE_PIPE_DOWN || !ap) {

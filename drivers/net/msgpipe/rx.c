@@ -327,6 +327,13 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		/* Closed or reset here while the peer was still sending. */
 		goto out_unlock;
 	}
+	/* Striped over several connections, data may overtake the ACCEPT
+	 * that allowed it: dropped, the sender's agent sends it again.
+	 */
+	if (msk->state == MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK) {
+		msgpipe_stat_inc(MSGPIPE_STAT_RX_EARLY);
+		goto out_unlock;
+	}
 	/* After FIN only what it covered may still come (resent data). */
 	if ((msk->state != MSGPIPE_SS_READY &&
 	     msk->state != MSGPIPE_SS_SENDING_FIN) ||

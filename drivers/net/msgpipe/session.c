@@ -47,6 +47,7 @@ void msgpipe_sk_wake(struct sock *sk)
 void msgpipe_session_reset(struct msgpipe_sock *msk, int err)
 {
 	struct sock *sk = &msk->sk;
+	bool reset = false;
 
 	spin_lock(&msk->lock);
 	if (msk->state != MSGPIPE_SS_CLOSED &&
@@ -64,8 +65,11 @@ void msgpipe_session_reset(struct msgpipe_sock *msk, int err)
 		sock_hold(sk);
 		if (!queue_work(msgpipe_wq, &msk->tx_purge_work))
 			sock_put(sk);
+		reset = true;
 	}
 	spin_unlock(&msk->lock);
+	if (reset)
+		msgpipe_nl_session_event(msk);
 	msgpipe_sk_wake(sk);
 }
 
@@ -142,7 +146,7 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	msgpipe_session_window(child, f);
 	child->port = 0;
 	child->state = MSGPIPE_SS_PENDING_ACCEPT;
-	err = xa_alloc(&mn->sids, &id, child, xa_limit_32b, GFP_KERNEL);
+	err = msgpipe_sid_alloc(mn, child, &id);
 	if (err)
 		goto err_free_child;
 	child->local_id = id;
@@ -150,6 +154,7 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	err = msgpipe_pipe_session_add(pipe, child);
 	if (err)
 		goto err_free_child;
+	msgpipe_nl_session_event(child);
 	/* SYNC_ACK goes out before the child is visible to accept(), so
 	 * the ACCEPT that accept() posts can only follow it.
 	 */
@@ -227,6 +232,9 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		break;
 	case MSGPIPE_T_ACK:
 		/* The agent took the acknowledgment; the window is ours. */
+		/* One may overtake the ACCEPT on another connection. */
+		if (st == MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK)
+			break;
 		if (st != MSGPIPE_SS_READY && st != MSGPIPE_SS_SENDING_FIN &&
 		    st != MSGPIPE_SS_CLOSED)
 			err = -EPROTO;
@@ -273,7 +281,12 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		err = -EOPNOTSUPP;
 		break;
 	}
-	spin_unlock(&msk->lock);
+	if (msk->state != st) {
+		spin_unlock(&msk->lock);
+		msgpipe_nl_session_event(msk);
+	} else {
+		spin_unlock(&msk->lock);
+	}
 	if (fin_ack)
 		msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN_ACK, 0);
 	msgpipe_sk_wake(&msk->sk);

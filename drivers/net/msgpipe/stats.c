@@ -48,14 +48,39 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RX_DUPS] = "rx_dups",
 	[MSGPIPE_STAT_RX_OOO] = "rx_ooo",
 	[MSGPIPE_STAT_RX_WINDOW_ERRORS] = "rx_window_errors",
+	[MSGPIPE_STAT_RX_EARLY] = "rx_early",
 	[MSGPIPE_STAT_CONN_LOSSES] = "conn_losses",
 	[MSGPIPE_STAT_RECONNECTS] = "reconnects",
+	[MSGPIPE_STAT_TX_INVALID] = "tx_invalid",
+	[MSGPIPE_STAT_HELLO_DROPPED] = "hello_dropped",
 };
 
 /* Fault knobs; also module parameters, for when debugfs is locked down. */
 unsigned int msgpipe_fail_repin;
 module_param_named(fail_repin, msgpipe_fail_repin, uint, 0644);
 MODULE_PARM_DESC(fail_repin, "fail this many next re-pins with EFAULT (testing)");
+
+/**
+ * msgpipe_stat_name() - the name of a counter
+ * @i: enum msgpipe_stat
+ *
+ * Return: its name, as in debugfs and netlink.
+ */
+const char *msgpipe_stat_name(int i)
+{
+	return msgpipe_stat_names[i];
+}
+
+/**
+ * msgpipe_stat_read() - the value of a counter
+ * @i: enum msgpipe_stat
+ *
+ * Return: its value.
+ */
+s64 msgpipe_stat_read(int i)
+{
+	return atomic64_read(&msgpipe_stats[i]);
+}
 
 static struct dentry *msgpipe_debugfs;
 

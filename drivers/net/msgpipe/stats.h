@@ -51,8 +51,11 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RX_DUPS,		/* T: duplicate chunks dropped */
 	MSGPIPE_STAT_RX_OOO,		/* T: chunks that arrived ahead */
 	MSGPIPE_STAT_RX_WINDOW_ERRORS,	/* T: frames past the window */
+	MSGPIPE_STAT_RX_EARLY,		/* T: DATA that overtook its ACCEPT, dropped */
 	MSGPIPE_STAT_CONN_LOSSES,	/* T: connections lost under sessions */
 	MSGPIPE_STAT_RECONNECTS,	/* T: pipes given a new connection */
+	MSGPIPE_STAT_TX_INVALID,	/* T: frames not sent: their session closed */
+	MSGPIPE_STAT_HELLO_DROPPED,	/* T: connections closed, too many waiting for HELLO */
 	MSGPIPE_STAT_NR,
 };
 
@@ -86,6 +89,8 @@ static inline bool msgpipe_fault_take(unsigned int *shots)
 	return false;
 }
 
+const char *msgpipe_stat_name(int i);
+s64 msgpipe_stat_read(int i);
 int msgpipe_stats_init(void);
 void msgpipe_stats_exit(void);
 

@@ -104,8 +104,9 @@ int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
 		return -ENOMEM;
 	txb->tx.frame = *f;
 	if (msk) {
-		txb->tx.frame.dst_sid = msk->remote_id;
-		txb->tx.frame.src_sid = msk->local_id;
+		/* Read once: close() clears local_id concurrently. */
+		txb->tx.frame.dst_sid = READ_ONCE(msk->remote_id);
+		txb->tx.frame.src_sid = READ_ONCE(msk->local_id);
 	}
 	if (n) {
 		page = alloc_page(GFP_KERNEL);

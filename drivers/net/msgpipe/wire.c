@@ -144,8 +144,11 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 			return -EPROTO;
 		return f->offset || f->total_len ? -EPROTO : 0;
 	case MSGPIPE_T_HELLO:
+		/* @offset: the connection's slot; @total_len: the pipe's. */
 		if (f->dst_sid || f->src_sid || f->msg_seq > 1 || !f->stream_seq ||
-		    f->chunk_len || f->offset || f->total_len || f->window ||
+		    f->chunk_len || !f->total_len ||
+		    f->total_len > MSGPIPE_PIPE_CONNS_MAX ||
+		    f->offset >= f->total_len || f->window ||
 		    f->msg_window || f->flags)
 			return -EPROTO;
 		return 0;
@@ -176,6 +179,21 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 		return -EPROTO;
 	return 0;
 }
+
+/**
+ * msgpipe_wire_valid() - would a peer accept this frame header?
+ * @f: a frame about to be sent
+ *
+ * The same checks msgpipe_wire_decode() applies on receipt, so a host
+ * never sends what its peer must reset the connection for.
+ *
+ * Return: 0 or the errno msgpipe_wire_decode() would give.
+ */
+int msgpipe_wire_valid(const struct msgpipe_frame *f)
+{
+	return msgpipe_wire_check(f);
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_valid);
 
 /**
  * msgpipe_wire_decode() - parse and validate one frame header

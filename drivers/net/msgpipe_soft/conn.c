@@ -7,8 +7,10 @@
  * Both threads live from conn_attach() until the pipe is destroyed; they
  * never exit by themselves, so kthread_stop() is always valid. A broken
  * connection is shut down once (msa_conn_fail()), reported to the host, and
- * from then on the transmit thread completes whatever it is given with an
- * error. Payload is reached only through the pages of the descriptors,
+ * its transmit thread puts back in the rings whatever it took and did not
+ * send, for the other connections; what it sent and the peer did not
+ * acknowledge is asked for again (flow.c). Payload is reached only through
+ * the pages of the descriptors,
  * sent zero-copy (zc.c) or copied by TCP. ACK frames feed flow.c before
  * they go up to the host, which reads the window from them.
  *
@@ -34,12 +36,20 @@
  */
 void msa_conn_fail(struct msa_conn *conn, int err)
 {
+	struct msa_pipe *mp = conn->mp;
+
 	if (atomic_xchg(&conn->failed, 1))
 		return;
 	msa_stat_add(MSA_STAT_CONN_FAILURES, 1);
+	atomic_inc(&conn->slot->failures);
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-	/* What is in the ring waits for the connection the host brings. */
-	msgpipe_agent_conn_down(conn->mp->ap.host, err);
+	spin_lock(&mp->lock);
+	msa_pipe_pick_ctl(mp);
+	spin_unlock(&mp->lock);
+	/* Another connection may take the control frames now. */
+	wake_up_all(&mp->tx_wq);
+	msa_flow_conn_lost(mp, conn->idx);
+	msgpipe_agent_conn_down(mp->ap.host, conn->idx, err);
 }
 
 struct msa_walk {
@@ -107,7 +117,7 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 	*async = false;
 	if (f.type == MSGPIPE_T_DATA) {
 		/* Recorded first: the acknowledgment may beat sendmsg(). */
-		msa_flow_sent(conn->mp, tx);
+		msa_flow_sent(conn, tx);
 		if (msa_drop(&f)) {
 			msa_stat_add(MSA_STAT_DROPPED, 1);
 			return 0;
@@ -130,6 +140,10 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 	bvec_set_virt(&hv, conn->hdr, MSGPIPE_HDR_LEN);
 	msa_stat_add(MSA_STAT_TX_FRAMES, 1);
 	msa_stat_add(MSA_STAT_TX_BYTES, f.chunk_len);
+	atomic64_inc(&conn->slot->tx_frames);
+	atomic64_add(f.chunk_len, &conn->slot->tx_bytes);
+	if (tx->chain && (tx->chain->flags & MSGPIPE_DESC_F_RETX))
+		atomic64_inc(&conn->slot->retransmits);
 	if (f.type == MSGPIPE_T_DATA && f.chunk_len &&
 	    READ_ONCE(msa_knobs.zerocopy)) {
 		err = msa_send(conn, &hv, 1, MSGPIPE_HDR_LEN, MSG_MORE);
@@ -156,6 +170,64 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 			0);
 }
 
+/* Has @conn something to send? Under mp->lock or as a wait condition. */
+static bool msa_tx_ready(struct msa_conn *conn)
+{
+	struct msa_pipe *mp = conn->mp;
+
+	if (atomic_read(&conn->failed))
+		return false;
+	return READ_ONCE(mp->sq_prod) != READ_ONCE(mp->sq_cons) ||
+	       (READ_ONCE(mp->ctl_idx) == conn->idx &&
+		READ_ONCE(mp->ctl_prod) != READ_ONCE(mp->ctl_cons));
+}
+
+/* Take up to MSA_TX_BATCH frames: control frames first (the control
+ * connection only), then DATA.
+ */
+static unsigned int msa_tx_take(struct msa_conn *conn,
+				struct msgpipe_tx **batch)
+{
+	struct msa_pipe *mp = conn->mp;
+	unsigned int n = 0;
+
+	spin_lock(&mp->lock);
+	if (atomic_read(&conn->failed))
+		goto out_unlock;
+	if (mp->ctl_idx == conn->idx)
+		while (n < MSA_TX_BATCH && mp->ctl_cons != mp->ctl_prod)
+			batch[n++] = mp->ctl[mp->ctl_cons++ % MSA_SQ_DEPTH];
+	while (n < MSA_TX_BATCH && mp->sq_cons != mp->sq_prod)
+		batch[n++] = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
+	if (n)
+		mp->tx_busy++;
+out_unlock:
+	spin_unlock(&mp->lock);
+	return n;
+}
+
+/* The connection broke: frames it took and did not send go back to the
+ * front of their rings, in their order, for the other connections. The
+ * host bounds what is posted by the ring size, so there is room.
+ */
+static void msa_tx_untake(struct msa_conn *conn, struct msgpipe_tx **batch,
+			  unsigned int from, unsigned int n)
+{
+	struct msa_pipe *mp = conn->mp;
+
+	spin_lock(&mp->lock);
+	while (n-- > from) {
+		struct msgpipe_tx *tx = batch[n];
+
+		if (tx->frame.type == MSGPIPE_T_DATA)
+			mp->sq[--mp->sq_cons % MSA_SQ_DEPTH] = tx;
+		else
+			mp->ctl[--mp->ctl_cons % MSA_SQ_DEPTH] = tx;
+	}
+	spin_unlock(&mp->lock);
+	wake_up_all(&mp->tx_wq);
+}
+
 static int msa_tx_thread(void *arg)
 {
 	struct msa_conn *conn = arg;
@@ -164,58 +236,53 @@ static int msa_tx_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		struct msgpipe_tx *batch[MSA_TX_BATCH];
-		unsigned int i, n = 0, done = 0;
+		unsigned int i, n, done = 0;
 
-		/* A broken connection leaves the ring to the next one. */
-		wait_event_interruptible(mp->tx_wq,
-					 (READ_ONCE(mp->sq_prod) !=
-					  READ_ONCE(mp->sq_cons) &&
-					  !atomic_read(&conn->failed)) ||
+		/* A broken connection leaves the rings to the others. */
+		wait_event_interruptible(mp->tx_wq, msa_tx_ready(conn) ||
 					 kthread_should_stop());
-		if (atomic_read(&conn->failed))
+		n = msa_tx_take(conn, batch);
+		if (!n)
 			continue;
-		spin_lock(&mp->lock);
-		while (n < MSA_TX_BATCH && mp->sq_cons != mp->sq_prod)
-			batch[n++] = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
-		mp->tx_busy = n;
-		spin_unlock(&mp->lock);
 
 		for (i = 0; i < n; i++) {
 			struct msgpipe_tx *tx = batch[i];
-			int err = -ECONNABORTED;
 			bool async = false;
+			int err;
 
 			/* The in-flight cap: wait for TCP to release pages. */
 			wait_event_interruptible(mp->tx_wq,
 						 msa_zc_room(mp, tx->frame.chunk_len) ||
 						 atomic_read(&conn->failed) ||
 						 kthread_should_stop());
-			if (!atomic_read(&conn->failed)) {
-				err = msa_tx_frame(conn, tx, &async);
-				if (err)
-					msa_conn_fail(conn, err);
-			} else if (tx->frame.type == MSGPIPE_T_DATA) {
-				/* Taken from the ring but never sent: recorded
-				 * like a lost frame, so the resend on the next
-				 * connection asks for its pages again.
-				 */
-				msa_flow_sent(mp, tx);
-			}
+			if (atomic_read(&conn->failed) || kthread_should_stop())
+				break;
+			err = msa_tx_frame(conn, tx, &async);
+			if (err)
+				msa_conn_fail(conn, err);
+			/* Its zero-copy release completes it, even on error. */
 			if (async)
 				continue;
+			/* Cut short: it goes out again, whole, elsewhere. */
+			if (err)
+				break;
 			cqe[done++] = (struct msgpipe_cqe) {
 				.type = MSGPIPE_CQE_TX_DONE,
-				.status = err,
 				.tx = tx,
 			};
 		}
+		if (i < n)
+			msa_tx_untake(conn, batch, i, n);
 		if (done) {
 			msgpipe_agent_complete(mp->ap.host, cqe, done);
 			msa_stat_add(MSA_STAT_TX_QUEUED, -(s64)done);
 		}
+		/* A frame recorded as this connection broke is asked for. */
+		if (atomic_read(&conn->failed))
+			msa_flow_conn_lost(mp, conn->idx);
 		spin_lock(&mp->lock);
-		mp->tx_busy = false;
-		if (mp->sq_cons == mp->sq_prod)
+		mp->tx_busy--;
+		if (mp->sq_cons == mp->sq_prod && mp->ctl_cons == mp->ctl_prod)
 			wake_up_all(&mp->idle_wq);
 		spin_unlock(&mp->lock);
 	}
@@ -292,6 +359,8 @@ static int msa_rx_frame(struct msa_conn *conn)
 	err = msgpipe_wire_decode(conn->rx_hdr, MSGPIPE_HDR_LEN, &f);
 	if (err) {
 		msa_stat_add(MSA_STAT_PROTO_ERRORS, 1);
+		net_warn_ratelimited("msgpipe_soft: pipe %u conn %u: bad frame header (%d), resetting\n",
+				     conn->mp->id, conn->idx, err);
 		return err;
 	}
 	if (f.chunk_len) {
@@ -301,6 +370,8 @@ static int msa_rx_frame(struct msa_conn *conn)
 	}
 	msa_stat_add(MSA_STAT_RX_FRAMES, 1);
 	msa_stat_add(MSA_STAT_RX_BYTES, f.chunk_len);
+	atomic64_inc(&conn->slot->rx_frames);
+	atomic64_add(f.chunk_len, &conn->slot->rx_bytes);
 	if (f.type == MSGPIPE_T_ACK) {
 		u32 delay = READ_ONCE(msa_knobs.ack_delay_ms);
 
@@ -309,6 +380,9 @@ static int msa_rx_frame(struct msa_conn *conn)
 		err = msa_flow_ack(conn->mp, &f, buf);
 		if (err) {
 			msa_stat_add(MSA_STAT_PROTO_ERRORS, 1);
+			net_warn_ratelimited("msgpipe_soft: pipe %u conn %u: bad ACK for session %u at %llu (%d), resetting\n",
+					     conn->mp->id, conn->idx, f.dst_sid,
+					     f.stream_seq, err);
 			msgpipe_rxbuf_free(buf);
 			return err;
 		}
@@ -366,11 +440,13 @@ static void msa_conn_free(struct msa_conn *conn)
 /**
  * msa_conn_create() - start the threads of a new connection
  * @mp:   the pipe
+ * @idx:  its slot, below mp->nconns
  * @sock: a connected TCP socket; owned by the connection from now on
  *
  * Return: the connection, or ERR_PTR (the socket is released).
  */
-struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
+struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
+				 struct socket *sock)
 {
 	struct msa_conn *conn;
 	int err = -ENOMEM;
@@ -379,6 +455,8 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
 	if (!conn)
 		goto err_release;
 	conn->mp = mp;
+	conn->idx = idx;
+	conn->slot = &mp->slots[idx];
 	conn->sock = sock;
 	init_waitqueue_head(&conn->rx_wq);
 	conn->hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
@@ -389,14 +467,14 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock)
 	if (!conn->hdr || !conn->rx_hdr || !conn->bvec || !conn->rx_bvec ||
 	    !conn->cqe)
 		goto err_free;
-	conn->tx_thread = kthread_create(msa_tx_thread, conn, "msa_tx/%u",
-					 mp->id);
+	conn->tx_thread = kthread_create(msa_tx_thread, conn, "msa_tx/%u.%u",
+					 mp->id, idx);
 	if (IS_ERR(conn->tx_thread)) {
 		err = PTR_ERR(conn->tx_thread);
 		goto err_free;
 	}
-	conn->rx_thread = kthread_create(msa_rx_thread, conn, "msa_rx/%u",
-					 mp->id);
+	conn->rx_thread = kthread_create(msa_rx_thread, conn, "msa_rx/%u.%u",
+					 mp->id, idx);
 	if (IS_ERR(conn->rx_thread)) {
 		err = PTR_ERR(conn->rx_thread);
 		goto err_stop_tx;
@@ -437,6 +515,12 @@ void msa_conn_destroy(struct msa_conn *conn, bool graceful)
 	kthread_stop(conn->rx_thread);
 	put_task_struct(conn->tx_thread);
 	put_task_struct(conn->rx_thread);
+	/* Abort rather than leave an orphan: an orphaned TCP socket keeps
+	 * its unacknowledged skbs, and with them the host's zero-copy
+	 * pages, until it gives up on a dead peer minutes later. What the
+	 * peer still needed is resent by the host on another connection.
+	 */
+	sock_no_linger(conn->sock->sk);
 	sock_release(conn->sock);
 	msa_conn_free(conn);
 	msa_stat_add(MSA_STAT_CONNS, -1);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The soft agent's debugfs directory, netdevsim style: read-only counters
- * and the knobs tests turn.
+ * The soft agent's knobs and counters, netdevsim style: the knobs as
+ * contract knobs (msgpipectl agent set), module parameters and debugfs
+ * files, and the read-only counters in debugfs.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -26,15 +27,21 @@ module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
 module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
 module_param_named(max_inflight_kb, msa_knobs.max_inflight_kb, uint, 0644);
 MODULE_PARM_DESC(max_inflight_kb, "cap on zero-copy bytes TCP holds (0: none)");
+/* The reset knob takes a mask of connection slots; -1 means all. */
 static int msa_reset_set(const char *val, const struct kernel_param *kp)
 {
-	bool on;
-	int err = kstrtobool(val, &on);
+	u64 mask;
+	int err;
 
-	if (err)
-		return err;
-	if (on)
-		msa_pipes_reset();
+	if (sysfs_streq(val, "-1") || sysfs_streq(val, "all")) {
+		mask = U64_MAX;
+	} else {
+		err = kstrtou64(val, 0, &mask);
+		if (err)
+			return err;
+	}
+	if (mask)
+		msa_pipes_reset(mask);
 	return 0;
 }
 
@@ -42,12 +49,13 @@ static const struct kernel_param_ops msa_reset_ops = {
 	.set = msa_reset_set,
 };
 module_param_cb(reset_conns, &msa_reset_ops, NULL, 0200);
-MODULE_PARM_DESC(reset_conns, "write 1: reset every connection now (testing)");
+MODULE_PARM_DESC(reset_conns,
+		 "reset connections now: bit i = connection i of every pipe, all = every one (testing)");
 
 static int msa_reset_write(void *data, u64 val)
 {
 	if (val)
-		msa_pipes_reset();
+		msa_pipes_reset(val);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(msa_reset_fops, NULL, msa_reset_write, "%llu\n");
@@ -85,6 +93,91 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_PROTO_ERRORS] = "proto_errors",
 	[MSA_STAT_CRC_ERRORS] = "crc_errors",
 };
+
+/* Contract knobs; the order is enum msa_knob's. */
+const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR] = {
+	[MSA_KNOB_DATA_CRC] = { .name = "data_crc", .max = 1 },
+	[MSA_KNOB_ZEROCOPY] = { .name = "zerocopy", .max = 1 },
+	[MSA_KNOB_DROP_PERMILLE] = { .name = "drop_permille", .max = 1000,
+				     .flags = MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_ACK_DELAY_MS] = { .name = "ack_delay_ms", .max = 60000,
+				    .flags = MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_ACK_TIMEOUT_MS] = { .name = "ack_timeout_ms", .min = 1,
+				      .max = 600000 },
+	[MSA_KNOB_RETIRE_MS] = { .name = "retire_ms", .min = 1,
+				 .max = 86400000 },
+	[MSA_KNOB_MAX_INFLIGHT_KB] = { .name = "max_inflight_kb",
+				       .max = U32_MAX },
+	[MSA_KNOB_RESET_CONNS] = { .name = "reset_conns", .min = 1,
+				   .max = U64_MAX,
+				   .flags = MSGPIPE_KNOB_F_WRITE_ONLY |
+					    MSGPIPE_KNOB_F_TESTING },
+};
+
+static u32 *msa_knob_u32(unsigned int idx)
+{
+	switch (idx) {
+	case MSA_KNOB_DROP_PERMILLE:
+		return &msa_knobs.drop_permille;
+	case MSA_KNOB_ACK_DELAY_MS:
+		return &msa_knobs.ack_delay_ms;
+	case MSA_KNOB_ACK_TIMEOUT_MS:
+		return &msa_knobs.ack_timeout_ms;
+	case MSA_KNOB_RETIRE_MS:
+		return &msa_knobs.retire_ms;
+	case MSA_KNOB_MAX_INFLIGHT_KB:
+		return &msa_knobs.max_inflight_kb;
+	}
+	return NULL;
+}
+
+/**
+ * msa_knob_get() - the contract's knob_get()
+ * @agent: the soft agent
+ * @idx:   index in msa_knob_table
+ * @val:   the value
+ *
+ * Return: 0, or -EOPNOTSUPP for a write-only knob.
+ */
+int msa_knob_get(struct msgpipe_agent *agent, unsigned int idx, u64 *val)
+{
+	u32 *p = msa_knob_u32(idx);
+
+	if (p)
+		*val = READ_ONCE(*p);
+	else if (idx == MSA_KNOB_DATA_CRC)
+		*val = READ_ONCE(msa_knobs.data_crc);
+	else if (idx == MSA_KNOB_ZEROCOPY)
+		*val = READ_ONCE(msa_knobs.zerocopy);
+	else
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
+ * msa_knob_set() - the contract's knob_set()
+ * @agent: the soft agent
+ * @idx:   index in msa_knob_table
+ * @val:   the value, in the knob's range
+ *
+ * Return: 0, or -EOPNOTSUPP for an unknown index.
+ */
+int msa_knob_set(struct msgpipe_agent *agent, unsigned int idx, u64 val)
+{
+	u32 *p = msa_knob_u32(idx);
+
+	if (p)
+		WRITE_ONCE(*p, val);
+	else if (idx == MSA_KNOB_DATA_CRC)
+		WRITE_ONCE(msa_knobs.data_crc, val);
+	else if (idx == MSA_KNOB_ZEROCOPY)
+		WRITE_ONCE(msa_knobs.zerocopy, val);
+	else if (idx == MSA_KNOB_RESET_CONNS)
+		msa_pipes_reset(val);
+	else
+		return -EOPNOTSUPP;
+	return 0;
+}
 
 static struct dentry *msa_debugfs;
 

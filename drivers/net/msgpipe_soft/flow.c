@@ -7,9 +7,11 @@
  * timeout or a session without progress turns into NEED_PAGES or ERROR.
  *
  * Loss detection: every transmission gets a mark from a per-pipe counter.
- * A pipe's connection delivers in order, so when the peer acknowledges a
- * frame sent with mark M, any unacknowledged frame last sent with a mark
- * below M was lost.
+ * Each connection delivers in order, so when the peer acknowledges a frame
+ * sent with mark M on connection C, any unacknowledged frame last sent on C
+ * with a mark below M was lost. Frames on other connections may simply
+ * still be on their way: striping reorders, it does not lose. When a
+ * connection breaks, whatever it carried unacknowledged is asked for.
  *
  * Locking: mp->lock protects the flows and their records. Completions are
  * collected under it and reported after it is dropped.
@@ -34,6 +36,7 @@
  * @sacked:  the peer has it, out of order
  * @asked:   NEED_PAGES raised, no resend seen yet
  * @tries:   NEED_PAGES raised for it so far
+ * @conn:    the connection slot of its last transmission
  */
 struct msa_rec {
 	struct list_head	node;
@@ -45,6 +48,7 @@ struct msa_rec {
 	bool			sacked;
 	bool			asked;
 	u8			tries;
+	u16			conn;
 };
 
 /**
@@ -105,15 +109,16 @@ static void msa_flow_free(struct msa_flow *fl)
 
 /**
  * msa_flow_sent() - record a DATA frame that went out (or was dropped)
- * @mp: the pipe
- * @tx: the frame
+ * @conn: the connection it goes out on
+ * @tx:   the frame
  *
  * Called by the transmit thread, after the frame left and before its
  * TX_DONE, so the record exists when the acknowledgment comes.
  */
-void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx)
+void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx)
 {
 	const struct msgpipe_frame *f = &tx->frame;
+	struct msa_pipe *mp = conn->mp;
 	struct msa_rec *r, *fresh;
 	struct msa_flow *fl, *nfl;
 	u32 size = f->chunk_len ?: f->total_len;
@@ -160,6 +165,7 @@ void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx)
 	msa_stat_add(MSA_STAT_UNACKED_BYTES, size);
 found:
 	r->mark = ++mp->tx_mark;
+	r->conn = conn->idx;
 	r->sent_at = jiffies;
 	r->asked = false;
 	r->sacked = false;
@@ -173,22 +179,33 @@ out_unlock:
 	kfree(nfl);
 }
 
-/* Mark what @blk covers; return the highest mark acknowledged. */
-static u64 msa_flow_sack(struct msa_flow *fl, const struct msgpipe_range *blk,
-			 int n)
+/* The peer has @r: frames sent before it on its connection are lost. */
+static bool msa_rec_arrived(struct msa_pipe *mp, const struct msa_rec *r)
+{
+	struct msa_slot *sl = &mp->slots[r->conn];
+
+	if (r->mark <= sl->top_mark)
+		return false;
+	sl->top_mark = r->mark;
+	return true;
+}
+
+/* Mark what @blk covers; return whether a connection's top mark moved. */
+static bool msa_flow_sack(struct msa_pipe *mp, struct msa_flow *fl,
+			  const struct msgpipe_range *blk, int n)
 {
 	struct msa_rec *r;
-	u64 top = 0;
+	bool moved = false;
 	int i;
 
 	list_for_each_entry(r, &fl->recs, node)
 		for (i = 0; i < n; i++)
-			if (r->seq >= blk[i].lo &&
+			if (!r->sacked && r->seq >= blk[i].lo &&
 			    r->seq + r->size <= blk[i].hi) {
 				r->sacked = true;
-				top = max(top, r->mark);
+				moved |= msa_rec_arrived(mp, r);
 			}
-	return top;
+	return moved;
 }
 
 /**
@@ -206,9 +223,10 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 	struct msa_cqes *q;
 	struct msa_rec *r, *tmp;
 	struct msa_flow *fl;
-	u64 top = 0, old;
+	bool moved = false;
 	void *p = NULL;
 	int n = 0;
+	u64 old;
 
 	if (buf) {
 		p = kmap_local_page(buf->pages[0]);
@@ -240,17 +258,18 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 	list_for_each_entry_safe(r, tmp, &fl->recs, node) {
 		if (r->seq + r->size > fl->acked)
 			break;
-		top = max(top, r->mark);
+		moved |= msa_rec_arrived(mp, r);
 		msa_rec_free(r);
 	}
 	msa_cqe_add(q, MSGPIPE_CQE_ACKED, fl->sid, old, fl->acked, 0, 0);
 sack:
 	if (fl && n)
-		top = max(top, msa_flow_sack(fl, blk, n));
-	/* Sent before something that arrived, and missing: lost. */
-	if (fl && top) {
+		moved |= msa_flow_sack(mp, fl, blk, n);
+	/* Sent on a connection before something that arrived: lost. */
+	if (fl && moved) {
 		list_for_each_entry(r, &fl->recs, node) {
-			if (r->sacked || r->asked || r->mark >= top)
+			if (r->sacked || r->asked ||
+			    r->mark >= mp->slots[r->conn].top_mark)
 				continue;
 			if (!msa_cqe_add(q, MSGPIPE_CQE_NEED_PAGES, fl->sid,
 					 r->seq, r->seq + r->size, r->addr, 0))
@@ -266,11 +285,11 @@ sack:
 	return 0;
 }
 
-/* One pass over a flow: timeouts and retirement, or (@resend) everything
- * the peer lacks after a new connection. Under mp->lock.
+/* One pass over a flow: timeouts and retirement, and (@resend) what the
+ * peer lacks of frames sent on a broken connection. Under mp->lock.
  */
-static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q,
-			  bool resend)
+static bool msa_flow_scan(struct msa_pipe *mp, struct msa_flow *fl,
+			  struct msa_cqes *q, bool resend)
 {
 	unsigned long rto = msecs_to_jiffies(READ_ONCE(msa_knobs.ack_timeout_ms));
 	unsigned long retire = msecs_to_jiffies(READ_ONCE(msa_knobs.retire_ms));
@@ -297,7 +316,10 @@ static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q,
 					  (rto << min(r->tries, 6)));
 
 		/* A resend already asked for waits in the ring. */
-		if (r->sacked || (!late && (!resend || r->asked)))
+		if (r->sacked)
+			continue;
+		if (!late && (!resend || r->asked ||
+			      !test_bit(r->conn, mp->resend)))
 			continue;
 		if (!msa_cqe_add(q, MSGPIPE_CQE_NEED_PAGES, fl->sid, r->seq,
 				 r->seq + r->size, r->addr, 0))
@@ -313,13 +335,17 @@ static bool msa_flow_scan(struct msa_flow *fl, struct msa_cqes *q,
 }
 
 /**
- * msa_flow_resend() - a new connection: resend what the peer lacks
- * @mp: the pipe
+ * msa_flow_conn_lost() - a connection broke: resend what it carried
+ * @mp:  the pipe
+ * @idx: the connection's slot
+ *
+ * Every frame last sent on it and not acknowledged is asked for again,
+ * to go out on the other connections or the next one attached.
  */
-void msa_flow_resend(struct msa_pipe *mp)
+void msa_flow_conn_lost(struct msa_pipe *mp, unsigned int idx)
 {
 	spin_lock(&mp->lock);
-	mp->resend = true;
+	set_bit(idx, mp->resend);
 	if (!mp->dying)
 		mod_delayed_work(system_wq, &mp->retx_work, 0);
 	spin_unlock(&mp->lock);
@@ -344,15 +370,16 @@ void msa_flow_retx_work(struct work_struct *work)
 
 		q->n = 0;
 		spin_lock(&mp->lock);
-		resend = mp->resend;
+		resend = !bitmap_empty(mp->resend, mp->nconns);
 		xa_for_each(&mp->flows, sid, fl)
-			busy |= msa_flow_scan(fl, q, resend);
+			busy |= msa_flow_scan(mp, fl, q, resend);
 		/* A full batch: report it and go on from where it stopped. */
 		if (q->n < MSA_CQE_MAX)
-			mp->resend = false;
+			bitmap_zero(mp->resend, mp->nconns);
+		resend = !bitmap_empty(mp->resend, mp->nconns);
 		spin_unlock(&mp->lock);
 		msa_cqes_flush(mp, q);
-		if (!resend || !mp->resend)
+		if (!resend)
 			break;
 	}
 	kfree(q);

@@ -13,6 +13,8 @@ static struct msgpipe_agent msa_agent = {
 	.ops = &msa_ops,
 	.owner = THIS_MODULE,
 	.sq_depth = MSA_SQ_DEPTH,
+	.knobs = msa_knob_table,
+	.nr_knobs = MSA_KNOB_NR,
 };
 
 static int __init msa_init(void)

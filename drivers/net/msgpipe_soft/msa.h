@@ -23,8 +23,31 @@
 struct msa_pipe;
 
 /**
+ * struct msa_slot - what outlives the connections of one slot of a pipe
+ * @failures:    connections of the slot that broke
+ * @tx_frames:   frames sent
+ * @tx_bytes:    payload bytes sent
+ * @retransmits: frames sent again
+ * @rx_frames:   frames received
+ * @rx_bytes:    payload bytes received
+ * @top_mark:    highest transmission mark on the slot the peer has
+ *               acknowledged (loss detection, under the pipe's lock)
+ */
+struct msa_slot {
+	atomic_t	failures;
+	atomic64_t	tx_frames;
+	atomic64_t	tx_bytes;
+	atomic64_t	retransmits;
+	atomic64_t	rx_frames;
+	atomic64_t	rx_bytes;
+	u64		top_mark;
+};
+
+/**
  * struct msa_conn - one kernel TCP connection of a pipe
  * @mp:        its pipe
+ * @idx:       its slot in the pipe
+ * @slot:      &mp->slots[@idx]
  * @sock:      the TCP socket, owned
  * @tx_thread: sends what the ring holds, completes it in batches
  * @rx_thread: reads frames and hands them to the host
@@ -39,6 +62,8 @@ struct msa_pipe;
  */
 struct msa_conn {
 	struct msa_pipe		*mp;
+	unsigned int		idx;
+	struct msa_slot		*slot;
 	struct socket		*sock;
 	struct task_struct	*tx_thread;
 	struct task_struct	*rx_thread;
@@ -55,15 +80,25 @@ struct msa_conn {
 /**
  * struct msa_pipe - the agent half of a pipe
  * @ap:       the contract's part, seen by the host
- * @lock:     protects the ring indices and @flows
+ * @lock:     protects the rings, @conns, @ctl_idx and @flows
  * @zc_lock:  protects @zc_done; taken from softirq (irq-safe)
- * @sq:       the submission ring, MSA_SQ_DEPTH entries
+ * @sq:       the DATA ring, MSA_SQ_DEPTH entries; any connection takes
+ *            from it, which stripes messages over all of them
  * @sq_prod:  next slot the host writes
- * @sq_cons:  next slot the transmit thread reads
- * @tx_busy:  the transmit thread holds frames taken from the ring
- * @tx_wq:    the transmit thread waits here for work
- * @idle_wq:  a graceful destroy waits here for the ring to drain
- * @conn:     the connection, or NULL before conn_attach()
+ * @sq_cons:  next slot a transmit thread reads
+ * @ctl:      the ring of every other frame, MSA_SQ_DEPTH entries; only
+ *            the control connection takes from it, so they stay in order
+ * @ctl_prod: next slot the host writes
+ * @ctl_cons: next slot the control connection reads
+ * @ctl_idx:  the control connection: the live one of lowest index
+ *            (@nconns when none is live)
+ * @tx_busy:  transmit threads holding frames taken from the rings
+ * @tx_wq:    the transmit threads wait here for work
+ * @idle_wq:  a graceful destroy waits here for the rings to drain
+ * @nconns:   slots in @conns
+ * @conns:    the connections; NULL in a slot never attached
+ * @slots:    per slot counters, @nconns of them
+ * @attached: a connection was attached once (posts are taken from then)
  * @flows:    sid -> struct msa_flow: what each session has unacknowledged
  * @tx_mark:  transmissions so far; orders them for loss detection
  * @retx_work: acknowledgment timeouts and retirement
@@ -74,7 +109,8 @@ struct msa_conn {
  * @zc_bytes: their payload bytes (bounded by the max_inflight_kb knob)
  * @zc_wq:    destroy waits here for @zc_inflight to drop to 0
  * @dying:    destroy started: no timers re-armed
- * @resend:   a new connection: ask for everything not acknowledged
+ * @resend:   slots whose connection broke: ask for everything they
+ *            carried and the peer did not acknowledge
  * @node:     in the list of all pipes (reset knob)
  * @id:       for thread names
  */
@@ -85,10 +121,17 @@ struct msa_pipe {
 	struct msgpipe_tx	**sq;
 	u32			sq_prod;
 	u32			sq_cons;
-	bool			tx_busy;
+	struct msgpipe_tx	**ctl;
+	u32			ctl_prod;
+	u32			ctl_cons;
+	unsigned int		ctl_idx;
+	unsigned int		tx_busy;
 	wait_queue_head_t	tx_wq;
 	wait_queue_head_t	idle_wq;
-	struct msa_conn		*conn;
+	unsigned int		nconns;
+	struct msa_conn		**conns;
+	struct msa_slot		*slots;
+	bool			attached;
 	struct xarray		flows;
 	u64			tx_mark;
 	struct delayed_work	retx_work;
@@ -99,7 +142,7 @@ struct msa_pipe {
 	atomic64_t		zc_bytes;
 	wait_queue_head_t	zc_wq;
 	bool			dying;
-	bool			resend;
+	unsigned long		*resend;
 	struct list_head	node;
 	u32			id;
 };
@@ -157,6 +200,23 @@ struct msa_knobs {
 	u32		max_inflight_kb;
 };
 
+/* The knobs offered through the contract (msgpipectl agent set). */
+enum msa_knob {
+	MSA_KNOB_DATA_CRC,
+	MSA_KNOB_ZEROCOPY,
+	MSA_KNOB_DROP_PERMILLE,
+	MSA_KNOB_ACK_DELAY_MS,
+	MSA_KNOB_ACK_TIMEOUT_MS,
+	MSA_KNOB_RETIRE_MS,
+	MSA_KNOB_MAX_INFLIGHT_KB,
+	MSA_KNOB_RESET_CONNS,
+	MSA_KNOB_NR
+};
+
+extern const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR];
+int msa_knob_get(struct msgpipe_agent *agent, unsigned int idx, u64 *val);
+int msa_knob_set(struct msgpipe_agent *agent, unsigned int idx, u64 val);
+
 extern atomic64_t msa_stats[MSA_STAT_NR];
 extern struct msa_knobs msa_knobs;
 
@@ -167,19 +227,21 @@ static inline void msa_stat_add(enum msa_stat s, s64 v)
 
 extern const struct msgpipe_agent_ops msa_ops;
 
-struct msa_conn *msa_conn_create(struct msa_pipe *mp, struct socket *sock);
+struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
+				 struct socket *sock);
 void msa_conn_destroy(struct msa_conn *conn, bool graceful);
 void msa_conn_fail(struct msa_conn *conn, int err);
 void msa_conn_reset(struct msa_conn *conn);
-int msa_pipes_reset(void);
+int msa_pipes_reset(u64 mask);
+void msa_pipe_pick_ctl(struct msa_pipe *mp);
 
-void msa_flow_sent(struct msa_pipe *mp, const struct msgpipe_tx *tx);
+void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx);
 int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 		 const struct msgpipe_rxbuf *buf);
 void msa_flow_forget(struct msa_pipe *mp, u32 sid);
 void msa_flow_destroy(struct msa_pipe *mp);
 void msa_flow_retx_work(struct work_struct *work);
-void msa_flow_resend(struct msa_pipe *mp);
+void msa_flow_conn_lost(struct msa_pipe *mp, unsigned int idx);
 
 int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
 		struct bio_vec *bv, unsigned int n, size_t len);

@@ -2,10 +2,15 @@
 /*
  * The soft agent's side of the contract: pipe creation and destruction,
  * connection attachment, and the post/doorbell/forget operations the host
- * calls. Posts go into a ring of MSA_SQ_DEPTH frames.
+ * calls. DATA frames go into one ring every connection takes from (the
+ * dispatcher: an idle connection takes the next chunk, so a message is
+ * striped over all live connections in proportion to what each can carry);
+ * other frames into a ring only the control connection takes from.
  *
  * Locking: mp->lock is a spinlock because post() is called under the host's
- * pipe lock and must not sleep. Lifetime: msa_pipe_destroy() is the only
+ * pipe lock and must not sleep; it also guards the connection slots.
+ * msa_pipes_lock orders the reset knob against attach and destroy.
+ * Lifetime: msa_pipe_destroy() is the only
  * place a pipe is freed; it completes every frame still queued and waits
  * for TCP to release zero-copy pages, so the host gets exactly one
  * completion per successful post() and none after.
@@ -22,47 +27,86 @@ static DEFINE_MUTEX(msa_pipes_lock);
 static LIST_HEAD(msa_pipes);
 
 /**
- * msa_pipes_reset() - reset every connection of every pipe (fault knob)
+ * msa_pipes_reset() - reset connections of every pipe (fault knob)
+ * @mask: bit i resets connection i (the first 64 slots); all ones: all
  *
  * Return: how many were reset.
  */
-int msa_pipes_reset(void)
+int msa_pipes_reset(u64 mask)
 {
 	struct msa_pipe *mp;
+	unsigned int i;
 	int n = 0;
 
 	mutex_lock(&msa_pipes_lock);
 	list_for_each_entry(mp, &msa_pipes, node) {
-		spin_lock(&mp->lock);
-		if (mp->conn && !atomic_read(&mp->conn->failed)) {
-			spin_unlock(&mp->lock);
-			/* The conn stays until conn_attach() or destroy,
+		for (i = 0; i < mp->nconns; i++) {
+			struct msa_conn *conn = mp->conns[i];
+
+			if (mask != U64_MAX && (i >= 64 || !(mask & BIT_ULL(i))))
+				continue;
+			/* A conn stays until conn_attach() or destroy,
 			 * which take msa_pipes_lock first.
 			 */
-			msa_conn_reset(mp->conn);
-			n++;
-			continue;
+			if (conn && !atomic_read(&conn->failed)) {
+				msa_conn_reset(conn);
+				n++;
+			}
 		}
-		spin_unlock(&mp->lock);
 	}
 	mutex_unlock(&msa_pipes_lock);
 	return n;
 }
 
+/**
+ * msa_pipe_pick_ctl() - choose the control connection again
+ * @mp: the pipe, its lock held
+ *
+ * The live connection of lowest index carries the control frames.
+ */
+void msa_pipe_pick_ctl(struct msa_pipe *mp)
+{
+	unsigned int i;
+
+	for (i = 0; i < mp->nconns; i++)
+		if (mp->conns[i] && !atomic_read(&mp->conns[i]->failed))
+			break;
+	mp->ctl_idx = i;
+}
+
+static void msa_pipe_free(struct msa_pipe *mp)
+{
+	bitmap_free(mp->resend);
+	kfree(mp->slots);
+	kfree(mp->conns);
+	kfree(mp->zc_cqe);
+	kfree(mp->ctl);
+	kfree(mp->sq);
+	kfree(mp);
+}
+
 static struct msgpipe_apipe *msa_pipe_create(struct msgpipe_agent *agent,
-					     struct msgpipe_pipe *host)
+					     struct msgpipe_pipe *host,
+					     unsigned int nconns)
 {
 	struct msa_pipe *mp;
 
+	if (!nconns || nconns > MSGPIPE_PIPE_CONNS_MAX)
+		return ERR_PTR(-EINVAL);
 	mp = kzalloc(sizeof(*mp), GFP_KERNEL);
 	if (!mp)
 		return ERR_PTR(-ENOMEM);
+	mp->nconns = nconns;
+	mp->ctl_idx = nconns;
 	mp->sq = kcalloc(MSA_SQ_DEPTH, sizeof(*mp->sq), GFP_KERNEL);
+	mp->ctl = kcalloc(MSA_SQ_DEPTH, sizeof(*mp->ctl), GFP_KERNEL);
 	mp->zc_cqe = kcalloc(MSA_TX_BATCH, sizeof(*mp->zc_cqe), GFP_KERNEL);
-	if (!mp->sq || !mp->zc_cqe) {
-		kfree(mp->zc_cqe);
-		kfree(mp->sq);
-		kfree(mp);
+	mp->conns = kcalloc(nconns, sizeof(*mp->conns), GFP_KERNEL);
+	mp->slots = kcalloc(nconns, sizeof(*mp->slots), GFP_KERNEL);
+	mp->resend = bitmap_zalloc(nconns, GFP_KERNEL);
+	if (!mp->sq || !mp->ctl || !mp->zc_cqe || !mp->conns || !mp->slots ||
+	    !mp->resend) {
+		msa_pipe_free(mp);
 		return ERR_PTR(-ENOMEM);
 	}
 	spin_lock_init(&mp->lock);
@@ -87,68 +131,98 @@ static bool msa_pipe_idle(struct msa_pipe *mp)
 	bool idle;
 
 	spin_lock(&mp->lock);
-	idle = mp->sq_prod == mp->sq_cons && !mp->tx_busy;
+	idle = (mp->sq_prod == mp->sq_cons && mp->ctl_prod == mp->ctl_cons &&
+		!mp->tx_busy) || mp->ctl_idx == mp->nconns;
 	spin_unlock(&mp->lock);
-	return idle || !mp->conn || atomic_read(&mp->conn->failed);
+	return idle;
+}
+
+/* Complete what is left in a ring, unsent. */
+static void msa_ring_flush(struct msa_pipe *mp, struct msgpipe_tx **ring,
+			   u32 *cons, u32 prod)
+{
+	struct msgpipe_cqe cqe = {
+		.type = MSGPIPE_CQE_TX_DONE,
+		.status = -ECONNABORTED,
+	};
+
+	while (*cons != prod) {
+		cqe.tx = ring[(*cons)++ % MSA_SQ_DEPTH];
+		msgpipe_agent_complete(mp->ap.host, &cqe, 1);
+		msa_stat_add(MSA_STAT_TX_QUEUED, -1);
+	}
 }
 
 static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
-	struct msgpipe_cqe cqe = {
-		.type = MSGPIPE_CQE_TX_DONE,
-		.status = -ECONNABORTED,
-	};
+	unsigned int i;
 
 	if (graceful)
 		wait_event_timeout(mp->idle_wq, msa_pipe_idle(mp), 5 * HZ);
 	mutex_lock(&msa_pipes_lock);
 	list_del(&mp->node);
 	mutex_unlock(&msa_pipes_lock);
-	if (mp->conn)
-		msa_conn_destroy(mp->conn, graceful);
-	/* The socket is released: TCP lets go of zero-copy pages. */
+	for (i = 0; i < mp->nconns; i++)
+		if (mp->conns[i])
+			msa_conn_destroy(mp->conns[i], graceful);
+	/* The sockets are released: TCP lets go of zero-copy pages. */
 	msa_zc_drain(mp);
 	msa_flow_destroy(mp);
 
-	/* Whatever the transmit thread did not take completes unsent. */
-	while (mp->sq_cons != mp->sq_prod) {
-		cqe.tx = mp->sq[mp->sq_cons++ % MSA_SQ_DEPTH];
-		msgpipe_agent_complete(ap->host, &cqe, 1);
-		msa_stat_add(MSA_STAT_TX_QUEUED, -1);
-	}
-	kfree(mp->zc_cqe);
-	kfree(mp->sq);
-	kfree(mp);
+	/* Whatever the transmit threads did not take completes unsent. */
+	msa_ring_flush(mp, mp->ctl, &mp->ctl_cons, mp->ctl_prod);
+	msa_ring_flush(mp, mp->sq, &mp->sq_cons, mp->sq_prod);
+	msa_pipe_free(mp);
 	msa_stat_add(MSA_STAT_PIPES, -1);
 }
 
-static int msa_conn_attach(struct msgpipe_apipe *ap, struct socket *sock)
+static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
+			   struct socket *sock)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
 	struct msa_conn *conn, *old;
 
-	/* One connection per pipe in this version: a new one replaces a
-	 * broken one (the host re-established the pipe).
-	 */
-	if (mp->conn && !atomic_read(&mp->conn->failed))
-		msa_conn_reset(mp->conn);
-	conn = msa_conn_create(mp, sock);
+	if (idx >= mp->nconns) {
+		sock_release(sock);
+		return -EINVAL;
+	}
+	/* The host replaces a broken connection, or a live one it gave up. */
+	mutex_lock(&msa_pipes_lock);
+	old = mp->conns[idx];
+	if (old && !atomic_read(&old->failed))
+		msa_conn_reset(old);
+	mutex_unlock(&msa_pipes_lock);
+	conn = msa_conn_create(mp, idx, sock);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
 	mutex_lock(&msa_pipes_lock);
 	spin_lock(&mp->lock);
-	old = mp->conn;
-	mp->conn = conn;
+	old = mp->conns[idx];
+	mp->conns[idx] = conn;
+	mp->attached = true;
+	msa_pipe_pick_ctl(mp);
 	spin_unlock(&mp->lock);
 	mutex_unlock(&msa_pipes_lock);
 	if (old) {
 		msa_conn_destroy(old, false);
 		msa_stat_add(MSA_STAT_CONN_REPLACED, 1);
-		/* Resend what the peer lacks, then what waited. */
-		msa_flow_resend(mp);
+		/* Its unacknowledged frames were asked for when it broke;
+		 * ask again for any it recorded since.
+		 */
+		msa_flow_conn_lost(mp, idx);
 	}
-	wake_up(&mp->tx_wq);
+	wake_up_all(&mp->tx_wq);
+	return 0;
+}
+
+static int msa_ring_put(struct msgpipe_tx **ring, u32 *prod, u32 cons,
+			struct msgpipe_tx *tx)
+{
+	/* The host never posts more than the ring holds. */
+	if (WARN_ON_ONCE(*prod - cons >= MSA_SQ_DEPTH))
+		return -ENOSPC;
+	ring[(*prod)++ % MSA_SQ_DEPTH] = tx;
 	return 0;
 }
 
@@ -167,12 +241,12 @@ static int msa_post(struct msgpipe_apipe *ap, struct msgpipe_tx *tx)
 		return -EINVAL;
 
 	spin_lock(&mp->lock);
-	if (!mp->conn)
+	if (!mp->attached)
 		err = -ENOTCONN;
-	else if (WARN_ON_ONCE(mp->sq_prod - mp->sq_cons >= MSA_SQ_DEPTH))
-		err = -ENOSPC;	/* the host broke the ring contract */
+	else if (tx->frame.type != MSGPIPE_T_DATA)
+		err = msa_ring_put(mp->ctl, &mp->ctl_prod, mp->ctl_cons, tx);
 	else
-		mp->sq[mp->sq_prod++ % MSA_SQ_DEPTH] = tx;
+		err = msa_ring_put(mp->sq, &mp->sq_prod, mp->sq_cons, tx);
 	spin_unlock(&mp->lock);
 	if (!err)
 		msa_stat_add(MSA_STAT_TX_QUEUED, 1);
@@ -183,12 +257,38 @@ static void msa_doorbell(struct msgpipe_apipe *ap)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
 
-	wake_up(&mp->tx_wq);
+	wake_up_all(&mp->tx_wq);
 }
 
 static void msa_forget(struct msgpipe_apipe *ap, u32 sid)
 {
 	msa_flow_forget(container_of(ap, struct msa_pipe, ap), sid);
+}
+
+static int msa_conn_info(struct msgpipe_apipe *ap, unsigned int idx,
+			 struct msgpipe_conn_info *info)
+{
+	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
+	struct msa_slot *sl;
+	int err = 0;
+
+	if (idx >= mp->nconns)
+		return -ENOENT;
+	sl = &mp->slots[idx];
+	spin_lock(&mp->lock);
+	if (!mp->conns[idx]) {
+		err = -ENOENT;
+	} else {
+		info->up = !atomic_read(&mp->conns[idx]->failed);
+		info->failures = atomic_read(&sl->failures);
+		info->tx_frames = atomic64_read(&sl->tx_frames);
+		info->tx_bytes = atomic64_read(&sl->tx_bytes);
+		info->retransmits = atomic64_read(&sl->retransmits);
+		info->rx_frames = atomic64_read(&sl->rx_frames);
+		info->rx_bytes = atomic64_read(&sl->rx_bytes);
+	}
+	spin_unlock(&mp->lock);
+	return err;
 }
 
 const struct msgpipe_agent_ops msa_ops = {
@@ -198,4 +298,7 @@ const struct msgpipe_agent_ops msa_ops = {
 	.post = msa_post,
 	.doorbell = msa_doorbell,
 	.forget = msa_forget,
+	.conn_info = msa_conn_info,
+	.knob_get = msa_knob_get,
+	.knob_set = msa_knob_set,
 };

@@ -1,20 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the msgpipe modules for the debug kernel of ../shared/kernels: unpack
-# its build tree once (cached), copy the sources to build/mods/<kernel>/ and
-# build there, so the stock build in the work tree is left alone.
+# Build the msgpipe modules for the debug kernel (debug-kernel.sh finds it in
+# ../shared/kernels or its cache, or builds it): unpack a shipped build tree
+# once (cached), copy the sources to build/mods/<kernel>/ and build there,
+# so the stock build in the work tree is left alone.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-d=$(ls -d "$ROOT"/../shared/kernels/debug-* 2>/dev/null | tail -n 1)
-[ -n "$d" ] || { echo "no debug kernel in ../shared/kernels" >&2; exit 1; }
+d=$("$ROOT/tools/testing/vm/debug-kernel.sh")
 tag=$(basename "$d")
-kb=$ROOT/build/kernels/$tag
-if [ ! -f "$kb/.stamp" ]; then
-	mkdir -p "$kb"
-	tar -xJf "$d/build.tar.xz" -C "$kb"
-	touch "$kb/.stamp"
+if [ -f "$d/build/Module.symvers" ]; then
+	kdir=$d/build
+else
+	kb=$ROOT/build/kernels/$tag
+	if [ ! -f "$kb/.stamp" ]; then
+		mkdir -p "$kb"
+		tar -xJf "$d/build.tar.xz" -C "$kb"
+		touch "$kb/.stamp"
+	fi
+	kdir=$(dirname "$(find "$kb" -maxdepth 3 -name Module.symvers | head -n 1)")
 fi
-kdir=$(dirname "$(find "$kb" -maxdepth 3 -name Module.symvers | head -n 1)")
 out=$ROOT/build/mods/$tag
 mkdir -p "$out"
 cp -r "$ROOT/Kbuild" "$ROOT/include" "$ROOT/uapi" "$out/"

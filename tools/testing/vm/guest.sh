@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the test VM, chrooted into the host's root (read-only; /run
+# Runs inside the test VM as PID 1 in the host's root (read-only; /run
 # and /tmp are tmpfs, results go to /run/results). Runs the job's command,
 # then checks what a test cannot hide: the kernel taint (only O and E are
 # allowed), crash reports in the kernel log, kmemleak when the kernel has

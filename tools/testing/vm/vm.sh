@@ -10,7 +10,7 @@
 #
 # Options:
 #   --kernel stock|debug|PATH  Debian's linux-image-amd64 (default), the
-#                              debug kernel of ../shared/kernels, or a bzImage
+#                              debug kernel (debug-kernel.sh), or a bzImage
 #   --moddir DIR               where msgpipe.ko and msgpipe_soft.ko were built
 #                              for that kernel (exported as MP_MODDIR)
 #   --mem MB, --cpus N         guest size (defaults 1024 / 2; debug 2048)
@@ -65,9 +65,8 @@ stock)
 	ktag=$kver
 	;;
 debug)
-	d=$(ls -d "$ROOT"/../shared/kernels/debug-* 2>/dev/null | tail -n 1)
-	[ -n "$d" ] || d=$(ls -d "$ROOT"/build/kernels/debug-* 2>/dev/null | tail -n 1)
-	[ -n "$d" ] || die "no debug kernel in ../shared/kernels or build/kernels"
+	d=$("$ROOT/tools/testing/vm/debug-kernel.sh" --no-build) ||
+		die "no debug kernel (tools/testing/vm/debug-kernel.sh builds one)"
 	vmlinuz=$d/bzImage
 	ktag=$(basename "$d")
 	mem=${mem:-2048}

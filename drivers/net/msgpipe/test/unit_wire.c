@@ -6,6 +6,7 @@
  */
 #include "kcompat.h"
 #include <msgpipe/wire.h>
+#include <uapi/linux/msgpipe.h>
 #include "kselftest_harness.h"
 
 static struct msgpipe_frame data_frame(void)
@@ -312,7 +313,8 @@ TEST(msgpipe_wire_decode__fin_names_the_end)
 TEST(msgpipe_wire_decode__hello_rules)
 {
 	struct msgpipe_frame f = { .type = MSGPIPE_T_HELLO,
-				   .stream_seq = 0x1234567890abcdefULL };
+				   .stream_seq = 0x1234567890abcdefULL,
+				   .total_len = 1 };
 
 	EXPECT_EQ(0, decode_of(f));
 	f.msg_seq = 1;
@@ -330,6 +332,24 @@ TEST(msgpipe_wire_decode__hello_rules)
 	EXPECT_EQ(-EPROTO, decode_of(f));
 }
 
+TEST(msgpipe_wire_decode__hello_names_a_slot)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_HELLO, .stream_seq = 9,
+				   .msg_seq = 1, .offset = 7, .total_len = 8 };
+
+	EXPECT_EQ(0, decode_of(f));
+	f.offset = 8;	/* slot beyond the pipe */
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.offset = 0;
+	f.total_len = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.total_len = MSGPIPE_PIPE_CONNS_MAX;
+	f.offset = MSGPIPE_PIPE_CONNS_MAX - 1;
+	EXPECT_EQ(0, decode_of(f));
+	f.total_len = MSGPIPE_PIPE_CONNS_MAX + 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
 TEST(msgpipe_wire_type_name__range)
 {
 	EXPECT_STREQ("SYNC", msgpipe_wire_type_name(MSGPIPE_T_SYNC));
@@ -337,6 +357,28 @@ TEST(msgpipe_wire_type_name__range)
 	EXPECT_STREQ("HELLO", msgpipe_wire_type_name(MSGPIPE_T_HELLO));
 	EXPECT_STREQ("?", msgpipe_wire_type_name(0));
 	EXPECT_STREQ("?", msgpipe_wire_type_name(255));
+}
+
+TEST(msgpipe_wire_valid__agrees_with_decode)
+{
+	struct msgpipe_frame f = data_frame(), g;
+	struct msgpipe_wire_hdr h;
+
+	EXPECT_EQ(0, msgpipe_wire_valid(&f));
+	/* A closing session's frame without its own id: never sent. */
+	f.src_sid = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_valid(&f));
+	msgpipe_wire_encode(&f, &h);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_decode(&h, sizeof(h), &g));
+}
+
+TEST(msgpipe_wire_valid__fin_ack_without_peer)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_FIN_ACK, .src_sid = 4 };
+
+	EXPECT_EQ(-EPROTO, msgpipe_wire_valid(&f));
+	f.dst_sid = 8;
+	EXPECT_EQ(0, msgpipe_wire_valid(&f));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The control plane through msgpipectl: namespace defaults, a pipe of 8
+# connections made over netlink and used by a session, its connections and
+# counters, the agent's knobs (one resets every connection), the events
+# "msgpipectl monitor" sees, errors with the kernel's extack text and exit
+# codes, and a policy for every op.
+#
+#   +----------------------------+            +--------------------+
+#   | netns A                    |            | netns B (server)   |
+#   |  msgpipectl pipe add ...   |==8 conns==>|  mp_xfer server    |
+#   |  msgpipectl -j monitor &   |            |  veth-b 10.77.0.2  |
+#   |  veth-a 10.77.0.1          |            +--------------------+
+#   +----------------------------+
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'kill $mon 2>/dev/null; cleanup_pair' EXIT
+setup_pair || exit 1
+CTL=$BIN/msgpipectl
+jq_() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+
+check "the default is 1 connection per pipe" \
+	test "$(na $CTL -j defaults show | jq_ 'd[0]["conns"]')" = 1
+check "defaults set conns 4" na $CTL defaults set conns 4
+check "the default is now 4" \
+	test "$(na $CTL -j defaults show | jq_ 'd[0]["conns"]')" = 4
+na $CTL defaults set conns 0 2> "$T/err"
+check "defaults set conns 0: exit 1 with the kernel's reason ($(cat "$T/err"))" \
+	grep -q "Numerical result out of range" "$T/err"
+
+na $CTL -j monitor > "$T/events" 2> "$T/mon.err" &
+mon=$!
+for i in $(seq 50); do grep -q monitoring "$T/mon.err" && break; sleep 0.1; done
+
+nb "$BIN/mp_xfer" server --report --port 4500 > "$T/s.srv" 2>&1 &
+spid=$!
+wait_listening "$T/s.srv" || fail "server did not listen"
+na $CTL -j pipe add $ADDR_B conns 8 > "$T/add" 2> "$T/add.err"
+check "pipe add $ADDR_B conns 8 ($(cat "$T/add.err"))" \
+	test "$(jq_ 'd[0]["conns"]' < "$T/add")" = 8
+id=$(jq_ 'd[0]["id"]' < "$T/add")
+for i in $(seq 100); do
+	[ "$(na $CTL -j pipe show "$id" | jq_ 'd[0]["live"]')" = 8 ] && break
+	sleep 0.1
+done
+check "all 8 connections came up" \
+	test "$(na $CTL -j pipe show "$id" | jq_ 'd[0]["live"]')" = 8
+check "conn show lists 8 connections, all up" \
+	test "$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["state"] == "up" for c in d)')" = 8
+na $CTL pipe add $ADDR_B 2> "$T/err"
+rc=$?
+check "a second pipe to the peer: exit 1, extack shown ($(cat "$T/err"))" \
+	test $rc = 1 -a -n "$(grep 'exists already' "$T/err")"
+
+na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4500 --count 4 \
+	--msgsize 8388608 > "$T/s.cli" 2> "$T/s.err"
+check "a session used the pipe ($(cat "$T/s.err"))" test $? = 0
+wait $spid
+check "the pipe carried it on every connection" \
+	test "$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["tx_bytes"] > 0 for c in d)')" = 8
+pipe_field() { na $CTL -j pipe show "$id" | jq_ "d[0][\"$1\"]"; }
+check "the pipe's counters sum its connections' ($(pipe_field tx_bytes) bytes)" \
+	test "$(pipe_field tx_bytes)" = \
+	"$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["tx_bytes"] for c in d)')"
+check "it carried 32 MiB and more" test "$(pipe_field tx_bytes)" -ge 33554432
+
+knob() { na $CTL -j agent show soft | jq_ "[k.get('value') for k in d[0]['knobs'] if k['name'] == '$1'][0]"; }
+check "agent show lists the soft agent with its knobs" \
+	test "$(na $CTL -j agent show | jq_ 'len(d[0]["knobs"])')" -ge 8
+check "agent set soft drop_permille 7 ack_delay_ms 3" \
+	na $CTL agent set soft drop_permille 7 ack_delay_ms 3
+check "the knobs read back 7 and 3" test "$(knob drop_permille)/$(knob ack_delay_ms)" = 7/3
+check "the module parameter agrees" \
+	test "$(cat /sys/module/msgpipe_soft/parameters/drop_permille)" = 7
+na $CTL agent set soft drop_permille 0 ack_delay_ms 0
+na $CTL agent set soft drop_permille 1001 2> "$T/err"
+rc=$?
+check "a value out of range: exit 1, extack shown ($(cat "$T/err"))" \
+	test $rc = 1 -a -n "$(grep "out of the knob's range" "$T/err")"
+check "and the knob kept its value" test "$(knob drop_permille)" = 0
+before=$(pipe_field conn_failures)
+check "agent set soft reset_conns all" na $CTL agent set soft reset_conns all
+for i in $(seq 100); do
+	[ "$(pipe_field conn_failures)" -ge $((before + 8)) ] &&
+		[ "$(pipe_field live)" = 8 ] && break
+	sleep 0.1
+done
+check "every connection broke once and came back ($before -> $(pipe_field conn_failures) failures, $(pipe_field live) live)" \
+	test "$(pipe_field conn_failures)" -ge $((before + 8)) -a "$(pipe_field live)" = 8
+
+check "it stays without sessions (keep)" \
+	test "$(na $CTL -j pipe show | jq_ 'len(d)')" = 1
+check "stats NAME reads one counter" \
+	test "$(na $CTL -j stats pipes | jq_ 'list(d[0].keys())')" = "['pipes']"
+check "pipe del" na $CTL pipe del "$id"
+check "the pipe is gone" test "$(na $CTL -j pipe show | jq_ 'len(d)')" = 0
+id2=$(na $CTL -j pipe add $ADDR_B conns 2 | jq_ 'd[0]["id"]')
+check "pipe set keep off" na $CTL pipe set "$id2" keep off
+check "an idle pipe no longer kept closes" \
+	test "$(na $CTL -j pipe show | jq_ 'len(d)')" = 0
+na $CTL pipe del "$id" 2> "$T/err"
+rc=$?
+check "pipe del of a gone pipe: exit 1, \"no such pipe\" ($(cat "$T/err"))" \
+	test $rc = 1 -a -n "$(grep 'no such pipe' "$T/err")"
+na $CTL pipe frobnicate 2> /dev/null
+check "an unknown verb: exit 2" test $? = 2
+check "-h at every level" sh -c "$CTL -h && $CTL pipe -h && $CTL conn -h && $CTL session -h && $CTL stats -h && $CTL defaults -h && $CTL agent -h" > /dev/null
+
+sleep 0.5
+kill $mon
+wait $mon 2>/dev/null
+ev() { python3 -c "
+import json, sys
+n = 0
+for l in open('$T/events'):
+    e = json.loads(l)
+    if $1: n += 1
+print(n)"; }
+check "events: the pipe came up ($(ev 'e["event"] == "pipe" and e["state"] == "up"'))" \
+	test "$(ev 'e["event"] == "pipe" and e["state"] == "up"')" -ge 1
+check "events: 8 connections came up ($(ev 'e["event"] == "conn" and e["state"] == "up"'))" \
+	test "$(ev 'e["event"] == "conn" and e["state"] == "up"')" -ge 8
+check "events: the session became ready and closed" \
+	test "$(ev 'e["event"] == "session" and e["state"] in ("waiting-ack", "ready", "closed")')" -ge 2
+check "events: the pipe went down" \
+	test "$(ev 'e["event"] == "pipe" and e["state"] == "down"')" -ge 1
+
+genl ctrl policy name msgpipe > "$T/policy" 2>&1
+ops=$(grep -oE "op [0-9]+ policies: [a-z]" "$T/policy" | sort -u | wc -l)
+log "genl ctrl policy name msgpipe: $(head -c 400 "$T/policy" | tr '\n' ' ')"
+check "genl ctrl policy shows a policy for every op (11 ops, $ops seen)" \
+	test "$ops" -ge 11
+rm -rf "$T"
+[ $FAILS = 0 ]

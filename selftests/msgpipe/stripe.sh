@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Pipes of 8 connections: one 1 GiB message is striped over all of them
+# (each carries at least 5 % of it, as TCP itself counts in ss), and 3 of
+# the 8 are reset in the middle of a 1 GiB transfer: the others carry on,
+# the 3 are redialed, every message arrives exactly once, intact, in order.
+#
+#   +--------------------+  8 TCP connections  +--------------------+
+#   | netns A (client)   |=====================| netns B (server)   |
+#   |  veth-a 10.77.0.1  |  one pipe, striped  |  veth-b 10.77.0.2  |
+#   +--------------------+                     +--------------------+
+#   sampler: ss -tin in A every 0.2 s (bytes_acked per connection)
+#   killer:  msgpipe_soft reset_conns=7 (slots 0, 1, 2) once, mid-transfer
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'kill $sampler $killer 2>/dev/null; cleanup_pair' EXIT
+knob msgpipe pipe_conns 8
+setup_pair || exit 1
+
+# sample: the bytes TCP acknowledged per pipe connection, over and over.
+sample() {
+	while :; do
+		na ss -tinH state established "( dport = :7460 )" |
+			awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes_acked:/)
+				{ sub("bytes_acked:", "", $i); print $i } }' |
+			tr '\n' ' ' >> "$T/ss"
+		echo >> "$T/ss"
+		sleep 0.2
+	done
+}
+
+sample &
+sampler=$!
+transfer one --port 4400 --bufsize 1048576 -- --addr $ADDR_B --port 4400 \
+	--count 1 --msgsize 1073741824
+kill $sampler 2>/dev/null
+wait $sampler 2>/dev/null
+check "1 GiB in one message over a pipe of 8 connections" same_messages one
+# The last sample with 8 connections has what each carried.
+line=$(awk 'NF == 8' "$T/ss" | tail -n 1)
+log "bytes per connection: $line"
+check "8 connections carried the message" test -n "$line"
+low=$(echo "$line" | awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i < 1073741824 / 20) n++; print n }')
+check "each of the 8 carried at least 5 % of it (short: ${low:-?})" \
+	test "${low:-1}" = 0
+
+# Kill 3 of the 8 while 16 x 64 MiB cross.
+l0=$(host_stat conn_losses)
+killer() {
+	sleep 3
+	knob msgpipe_soft reset_conns 7
+	echo killed > "$T/killed"
+}
+killer &
+killer=$!
+transfer kill --port 4401 --bufsize 1048576 -- --addr $ADDR_B --port 4401 \
+	--count 16 --msgsize 67108864
+wait $killer
+check "3 connections were reset during the transfer" test -f "$T/killed"
+check "the host saw them go ($(( $(host_stat conn_losses) - l0 )) losses)" \
+	test "$(( $(host_stat conn_losses) - l0 ))" -ge 3
+check "16 messages, same SHA-256 and order at both ends" same_messages kill
+check "the server received exactly 16 messages (none twice)" \
+	test "$(grep -c '^msg' "$T/kill.srv")" = 16
+log "agent: need_pages $(agent_stat need_pages), resends $(agent_stat resends), retransmits $(agent_stat retransmits); host rx_dups $(host_stat rx_dups), rx_early $(host_stat rx_early)"
+log "$(grep '^client' "$T/one.cli")"
+log "$(grep '^client' "$T/kill.cli")"
+rm -rf "$T"
+[ $FAILS = 0 ]

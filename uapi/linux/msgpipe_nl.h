@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The msgpipe generic netlink family: pipes, their connections, sessions,
+ * counters and per-namespace defaults. Documentation/netlink/specs/
+ * msgpipe.yaml is the source of truth; this header follows it.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#ifndef _UAPI_LINUX_MSGPIPE_NL_H
+#define _UAPI_LINUX_MSGPIPE_NL_H
+
+#define MSGPIPE_GENL_NAME		"msgpipe"
+#define MSGPIPE_GENL_VERSION		1
+#define MSGPIPE_MCGRP_EVENTS		"events"
+
+/* Pipe states (MSGPIPE_A_PIPE_STATE). */
+enum {
+	MSGPIPE_PIPE_STATE_UP,
+	MSGPIPE_PIPE_STATE_RECONNECTING,
+	MSGPIPE_PIPE_STATE_DOWN,
+};
+
+/* Connection states (MSGPIPE_A_CONN_STATE). */
+enum {
+	MSGPIPE_CONN_STATE_CONNECTING,
+	MSGPIPE_CONN_STATE_ATTACHING,
+	MSGPIPE_CONN_STATE_UP,
+};
+
+/* Session states (MSGPIPE_A_SESSION_STATE), seed 001's. */
+enum {
+	MSGPIPE_SESSION_STATE_NULL,
+	MSGPIPE_SESSION_STATE_LISTEN,
+	MSGPIPE_SESSION_STATE_WAITING_ACK,
+	MSGPIPE_SESSION_STATE_WAITING_FOR_ACCEPT_ACK,
+	MSGPIPE_SESSION_STATE_PENDING_ACCEPT,
+	MSGPIPE_SESSION_STATE_READY,
+	MSGPIPE_SESSION_STATE_SENDING_FIN,
+	MSGPIPE_SESSION_STATE_CLOSED,
+};
+
+/* Agent knob flags (MSGPIPE_A_KNOB_FLAGS), bits. */
+enum {
+	MSGPIPE_KNOB_F_WRITE_ONLY = 1,	/* an action: no value to read */
+	MSGPIPE_KNOB_F_TESTING = 2,	/* fault injection */
+};
+
+enum {
+	MSGPIPE_A_UNSPEC,
+	MSGPIPE_A_PAD,
+	MSGPIPE_A_PIPE_ID,		/* u32 */
+	MSGPIPE_A_PEER_IPV4,		/* be32 */
+	MSGPIPE_A_PEER_IPV6,		/* binary, 16 bytes */
+	MSGPIPE_A_PIPE_CONNS,		/* u32, 1..1024 */
+	MSGPIPE_A_PIPE_STATE,		/* u8 */
+	MSGPIPE_A_PIPE_INBOUND,		/* flag */
+	MSGPIPE_A_PIPE_KEEP,		/* u8: stays open without sessions */
+	MSGPIPE_A_PIPE_LIVE,		/* u32: connections up */
+	MSGPIPE_A_PIPE_SESSIONS,	/* u32 */
+	MSGPIPE_A_PIPE_ERROR,		/* s32: why it went down (-errno) */
+	MSGPIPE_A_CONN_IDX,		/* u32 */
+	MSGPIPE_A_CONN_STATE,		/* u8 */
+	MSGPIPE_A_CONN_FAILURES,	/* u32 */
+	MSGPIPE_A_CONN_TX_FRAMES,	/* u64 */
+	MSGPIPE_A_CONN_TX_BYTES,	/* u64 */
+	MSGPIPE_A_CONN_RETRANSMITS,	/* u64 */
+	MSGPIPE_A_CONN_RX_FRAMES,	/* u64 */
+	MSGPIPE_A_CONN_RX_BYTES,	/* u64 */
+	MSGPIPE_A_SESSION_ID,		/* u32: local id */
+	MSGPIPE_A_SESSION_REMOTE_ID,	/* u32 */
+	MSGPIPE_A_SESSION_STATE,	/* u8 */
+	MSGPIPE_A_SESSION_PORT,		/* u16: listening port */
+	MSGPIPE_A_SESSION_TX_UNACKED,	/* u64: bytes sent, not acknowledged */
+	MSGPIPE_A_SESSION_RX_QUEUED,	/* u64: bytes received, not read */
+	MSGPIPE_A_STAT,			/* nest, multi: one counter */
+	MSGPIPE_A_STAT_NAME,		/* string */
+	MSGPIPE_A_STAT_VALUE,		/* s64 */
+	MSGPIPE_A_DEFAULT_CONNS,	/* u32, 1..1024 */
+	MSGPIPE_A_PIPE_TX_FRAMES,	/* u64: sums over the connections */
+	MSGPIPE_A_PIPE_TX_BYTES,	/* u64 */
+	MSGPIPE_A_PIPE_RETRANSMITS,	/* u64 */
+	MSGPIPE_A_PIPE_RX_FRAMES,	/* u64 */
+	MSGPIPE_A_PIPE_RX_BYTES,	/* u64 */
+	MSGPIPE_A_PIPE_CONN_FAILURES,	/* u32 */
+	MSGPIPE_A_AGENT_NAME,		/* string */
+	MSGPIPE_A_AGENT_SQ_DEPTH,	/* u32 */
+	MSGPIPE_A_AGENT_PIPES,		/* u32: pipes using it, all netns */
+	MSGPIPE_A_KNOB,			/* nest, multi: one agent knob */
+	MSGPIPE_A_KNOB_NAME,		/* string */
+	MSGPIPE_A_KNOB_VALUE,		/* u64 */
+	MSGPIPE_A_KNOB_MIN,		/* u64 */
+	MSGPIPE_A_KNOB_MAX,		/* u64 */
+	MSGPIPE_A_KNOB_FLAGS,		/* u32: MSGPIPE_KNOB_F_* */
+
+	__MSGPIPE_A_MAX,
+	MSGPIPE_A_MAX = __MSGPIPE_A_MAX - 1
+};
+
+enum {
+	MSGPIPE_CMD_UNSPEC,
+	MSGPIPE_CMD_PIPE_NEW,		/* admin: open a pipe, reply its id */
+	MSGPIPE_CMD_PIPE_DEL,		/* admin: close a pipe */
+	MSGPIPE_CMD_PIPE_GET,		/* do: one pipe; dump: all */
+	MSGPIPE_CMD_PIPE_SET,		/* admin: change a pipe */
+	MSGPIPE_CMD_CONN_GET,		/* dump: connections (of one pipe) */
+	MSGPIPE_CMD_SESSION_GET,	/* do: one session; dump: all */
+	MSGPIPE_CMD_STATS_GET,		/* do: the module's counters */
+	MSGPIPE_CMD_DEFAULTS_GET,	/* do: the namespace's defaults */
+	MSGPIPE_CMD_DEFAULTS_SET,	/* admin: change them */
+	MSGPIPE_CMD_PIPE_NTF,		/* event: a pipe changed state */
+	MSGPIPE_CMD_CONN_NTF,		/* event: a connection changed state */
+	MSGPIPE_CMD_SESSION_NTF,	/* event: a session changed state */
+	MSGPIPE_CMD_AGENT_GET,		/* do: one agent; dump: all */
+	MSGPIPE_CMD_AGENT_SET,		/* init-netns admin: set one knob */
+
+	__MSGPIPE_CMD_MAX,
+	MSGPIPE_CMD_MAX = __MSGPIPE_CMD_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_MSGPIPE_NL_H */
