@@ -30,8 +30,10 @@ def derive(bench):
         s["sender_cpu_ns_per_byte"] = 1e9 * s["sender_cpu_s"] / s["bytes"]
         s["system_cpu_ns_per_byte"] = 1e9 * s["system_cpu_s"] / s["bytes"]
     for s in bench["scenarios"]:
-        if base:
+        if base and base["mb_per_s"]:
             s["throughput_vs_tcp"] = s["mb_per_s"] / base["mb_per_s"]
+        # Scenarios that did not measure CPU (pipes) have no CPU ratio.
+        if base and base["system_cpu_ns_per_byte"]:
             s["system_cpu_vs_tcp"] = (s["system_cpu_ns_per_byte"] /
                                       base["system_cpu_ns_per_byte"])
 
