@@ -93,9 +93,11 @@ unit: $(KSFT)/.stamp
 
 CHECKPATCH = perl $(KSFT)/scripts/checkpatch.pl --no-tree --strict --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT
-# The compat header is the one place where kernel versions are compared.
+# The compat header is the one place where kernel versions are compared;
+# libFuzzer fixes the fuzz targets' entry point name (LLVMFuzzerTestOneInput).
 checkpatch: $(KSFT)/.stamp
-	$(CHECKPATCH) -f $$(git ls-files '*.c' '*.h' | grep -v -e '^selftests/' -e compat.h)
+	$(CHECKPATCH) -f $$(git ls-files '*.c' '*.h' | grep -v -e '^selftests/' -e compat.h -e '/fuzz_')
+	$(CHECKPATCH) --ignore CAMELCASE -f $$(git ls-files 'drivers/*/fuzz_*.c')
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f include/msgpipe/compat.h
 
 sparse:

@@ -13,7 +13,7 @@
 #include "kcompat.h"
 #include <msgpipe/desc.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 #define NDESC 16
 
@@ -32,7 +32,7 @@ static int seg(void *ctx, struct page *page, unsigned int off,
 	return 0;
 }
 
-static u32 take(const uint8_t **p, size_t *left, unsigned int n)
+static u32 take(const u8 **p, size_t *left, unsigned int n)
 {
 	u32 v = 0;
 
@@ -44,10 +44,10 @@ static u32 take(const uint8_t **p, size_t *left, unsigned int n)
 	return v;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct msgpipe_desc d[NDESC] = {};
-	const uint8_t *p = data;
+	const u8 *p = data;
 	size_t left = size;
 	struct walk w = {};
 	unsigned int n, i;

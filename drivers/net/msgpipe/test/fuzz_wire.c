@@ -15,7 +15,7 @@
 #include <msgpipe/wire.h>
 #include <uapi/linux/msgpipe.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 static void reseal(struct msgpipe_wire_hdr *h)
 {
@@ -23,7 +23,7 @@ static void reseal(struct msgpipe_wire_hdr *h)
 	h->hdr_crc = htobe32(crc32c(~0U, h, sizeof(*h)));
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct msgpipe_range r[MSGPIPE_SACK_MAX];
 	struct msgpipe_wire_hdr h, back;
