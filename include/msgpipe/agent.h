@@ -137,9 +137,6 @@ struct msgpipe_conn_info {
 	u64			rx_bytes;
 };
 
-/* Longest knob or agent name, with its NUL. */
-#define MSGPIPE_KNOB_NAME_LEN	32
-
 /**
  * struct msgpipe_knob - one tunable an agent offers, devlink-param style
  * @name:  [a-z0-9_], unique within the agent, shorter than

@@ -13,6 +13,9 @@
 #define MSGPIPE_GENL_VERSION		1
 #define MSGPIPE_MCGRP_EVENTS		"events"
 
+/* Longest agent or knob name (MSGPIPE_A_AGENT_NAME, _KNOB_NAME), with its NUL. */
+#define MSGPIPE_KNOB_NAME_LEN		32
+
 /* Pipe states (MSGPIPE_A_PIPE_STATE). */
 enum {
 	MSGPIPE_PIPE_STATE_UP,

@@ -19,6 +19,7 @@
 #include <net/ipv6.h>
 #include <uapi/linux/msgpipe_nl.h>
 #include "msgpipe.h"
+#include "nl_policy.h"
 #include "stats.h"
 
 enum msgpipe_nl_mcgrp {
@@ -28,50 +29,6 @@ enum msgpipe_nl_mcgrp {
 static const struct genl_multicast_group msgpipe_nl_mcgrps[] = {
 	[MSGPIPE_NLGRP_EVENTS] = { .name = MSGPIPE_MCGRP_EVENTS,
 				   .flags = GENL_MCAST_CAP_NET_ADMIN },
-};
-
-/* Per-op policies: each op accepts only its own attributes. */
-static const struct nla_policy msgpipe_nl_pipe_new_policy[] = {
-	[MSGPIPE_A_PEER_IPV4] = { .type = NLA_BE32 },
-	[MSGPIPE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
-	[MSGPIPE_A_PIPE_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
-						  MSGPIPE_PIPE_CONNS_MAX),
-	[MSGPIPE_A_PIPE_KEEP] = NLA_POLICY_MAX(NLA_U8, 1),
-};
-
-static const struct nla_policy msgpipe_nl_pipe_id_policy[] = {
-	[MSGPIPE_A_PIPE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy msgpipe_nl_pipe_set_policy[] = {
-	[MSGPIPE_A_PIPE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[MSGPIPE_A_PIPE_KEEP] = NLA_POLICY_MAX(NLA_U8, 1),
-};
-
-static const struct nla_policy msgpipe_nl_session_policy[] = {
-	[MSGPIPE_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy msgpipe_nl_stats_policy[] = {
-	[MSGPIPE_A_STAT_NAME] = { .type = NLA_NUL_STRING, .len = 32 },
-};
-
-static const struct nla_policy msgpipe_nl_agent_get_policy[] = {
-	[MSGPIPE_A_AGENT_NAME] = { .type = NLA_NUL_STRING,
-				   .len = MSGPIPE_KNOB_NAME_LEN - 1 },
-};
-
-static const struct nla_policy msgpipe_nl_agent_set_policy[] = {
-	[MSGPIPE_A_AGENT_NAME] = { .type = NLA_NUL_STRING,
-				   .len = MSGPIPE_KNOB_NAME_LEN - 1 },
-	[MSGPIPE_A_KNOB_NAME] = { .type = NLA_NUL_STRING,
-				  .len = MSGPIPE_KNOB_NAME_LEN - 1 },
-	[MSGPIPE_A_KNOB_VALUE] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy msgpipe_nl_defaults_policy[] = {
-	[MSGPIPE_A_DEFAULT_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
-						     MSGPIPE_PIPE_CONNS_MAX),
 };
 
 /**
@@ -606,14 +563,14 @@ static const struct genl_ops msgpipe_nl_ops[] = {
 		.cmd = MSGPIPE_CMD_PIPE_NEW,
 		.doit = msgpipe_nl_pipe_new,
 		.policy = msgpipe_nl_pipe_new_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_pipe_new_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = MSGPIPE_CMD_PIPE_DEL,
 		.doit = msgpipe_nl_pipe_del,
 		.policy = msgpipe_nl_pipe_id_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_pipe_id_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -621,45 +578,45 @@ static const struct genl_ops msgpipe_nl_ops[] = {
 		.doit = msgpipe_nl_pipe_get_doit,
 		.dumpit = msgpipe_nl_pipe_dump,
 		.policy = msgpipe_nl_pipe_id_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_pipe_id_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		.cmd = MSGPIPE_CMD_PIPE_SET,
 		.doit = msgpipe_nl_pipe_set,
 		.policy = msgpipe_nl_pipe_set_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_pipe_set_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = MSGPIPE_CMD_CONN_GET,
 		.dumpit = msgpipe_nl_conn_dump,
 		.policy = msgpipe_nl_pipe_id_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_pipe_id_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		.cmd = MSGPIPE_CMD_SESSION_GET,
 		.doit = msgpipe_nl_session_get_doit,
 		.dumpit = msgpipe_nl_session_dump,
 		.policy = msgpipe_nl_session_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_session_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		.cmd = MSGPIPE_CMD_STATS_GET,
 		.doit = msgpipe_nl_stats_get,
 		.policy = msgpipe_nl_stats_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_stats_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		.cmd = MSGPIPE_CMD_DEFAULTS_GET,
 		.doit = msgpipe_nl_defaults_get,
-		.policy = msgpipe_nl_defaults_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_defaults_policy) - 1,
+		.policy = msgpipe_nl_none_policy,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		.cmd = MSGPIPE_CMD_DEFAULTS_SET,
 		.doit = msgpipe_nl_defaults_set,
 		.policy = msgpipe_nl_defaults_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_defaults_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -667,7 +624,7 @@ static const struct genl_ops msgpipe_nl_ops[] = {
 		.doit = msgpipe_nl_agent_get_doit,
 		.dumpit = msgpipe_nl_agent_get_dump,
 		.policy = msgpipe_nl_agent_get_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_agent_get_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 	},
 	{
 		/* An agent and its knobs serve every namespace: changing
@@ -677,7 +634,7 @@ static const struct genl_ops msgpipe_nl_ops[] = {
 		.cmd = MSGPIPE_CMD_AGENT_SET,
 		.doit = msgpipe_nl_agent_set,
 		.policy = msgpipe_nl_agent_set_policy,
-		.maxattr = ARRAY_SIZE(msgpipe_nl_agent_set_policy) - 1,
+		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

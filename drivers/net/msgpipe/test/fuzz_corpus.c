@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Writes the seed corpus of fuzz_wire: one frame of every type the host and
- * the agent send, encoded by the module's own wire.c with the field values
- * of a real session (HELLO on slot 2 of 8, SYNC to port 4500, a 1 MiB
- * message in 256 KiB chunks, an ACK with two selective blocks, FIN), each
- * checked to decode. Control byte 0: the checksums are the encoder's.
+ * Writes the seed corpora. wire: one frame of every type the host and the
+ * agent send, encoded by the module's own wire.c with the field values of a
+ * real session (HELLO on slot 2 of 8, SYNC to port 4500, a 1 MiB message in
+ * 256 KiB chunks, an ACK with two selective blocks, FIN), each checked to
+ * decode; control byte 0: the checksums are the encoder's. nl: the requests
+ * msgpipectl sends, one per policy, and names at their length limit.
  *
- * usage: fuzz_corpus DIR
+ * usage: fuzz_corpus wire|nl DIR
  *
  * Copyright (c) 2026 The msgpipe authors
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include "kcompat.h"
+#include <linux/netlink.h>
 #include <msgpipe/wire.h>
 #include <uapi/linux/msgpipe.h>
+#include <uapi/linux/msgpipe_nl.h>
+#include "fuzz_nl.h"
 
 static void put(const char *dir, const char *name,
 		const struct msgpipe_frame *f, const void *pay, size_t plen)
@@ -43,6 +47,129 @@ static void put(const char *dir, const char *name,
 	fclose(out);
 }
 
+/* A request being built for fuzz_nl, in both of its input forms: the
+ * attribute stream and the {type, length, payload} list (fuzz_nl.h).
+ */
+struct req {
+	unsigned char buf[512];
+	size_t len;
+	unsigned char tlv[512];
+	size_t tlv_len;
+};
+
+static void req_start(struct req *r, enum fuzz_nl_kind kind)
+{
+	r->buf[0] = kind;
+	r->len = 1;
+	r->tlv[0] = kind | FUZZ_NL_BUILD;
+	r->tlv_len = 1;
+}
+
+static void req_put(struct req *r, int type, const void *data, size_t len)
+{
+	struct nlattr nla = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
+
+	memcpy(r->buf + r->len, &nla, sizeof(nla));
+	memcpy(r->buf + r->len + NLA_HDRLEN, data, len);
+	memset(r->buf + r->len + NLA_HDRLEN + len, 0,
+	       NLA_ALIGN(len) - len);
+	r->len += NLA_HDRLEN + NLA_ALIGN(len);
+	r->tlv[r->tlv_len] = type;
+	r->tlv[r->tlv_len + 1] = len;
+	memcpy(r->tlv + r->tlv_len + 2, data, len);
+	r->tlv_len += 2 + len;
+}
+
+static void req_u32(struct req *r, int type, u32 v)
+{
+	req_put(r, type, &v, sizeof(v));
+}
+
+static void req_str(struct req *r, int type, const char *s)
+{
+	req_put(r, type, s, strlen(s) + 1);
+}
+
+static void write_file(const char *dir, const char *name, const char *sfx,
+		       const void *data, size_t len)
+{
+	char path[512];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, name, sfx);
+	out = fopen(path, "w");
+	if (!out || fwrite(data, len, 1, out) != 1 || fclose(out)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void req_write(const char *dir, const char *name, const struct req *r)
+{
+	write_file(dir, name, "", r->buf, r->len);
+	write_file(dir, name, ".tlv", r->tlv, r->tlv_len);
+}
+
+static void nl_corpus(const char *dir)
+{
+	char longest[MSGPIPE_KNOB_NAME_LEN];
+	u8 keep = 1;
+	u64 v64 = 200;
+	struct req r;
+	u32 v6[4];
+
+	req_start(&r, FUZZ_NL_PIPE_NEW);
+	req_u32(&r, MSGPIPE_A_PEER_IPV4, htobe32(0x0a000002));
+	req_u32(&r, MSGPIPE_A_PIPE_CONNS, 8);
+	req_put(&r, MSGPIPE_A_PIPE_KEEP, &keep, 1);
+	req_write(dir, "pipe_new", &r);
+	req_start(&r, FUZZ_NL_PIPE_NEW);
+	v6[0] = htobe32(0xfd000000);
+	v6[1] = 0;
+	v6[2] = 0;
+	v6[3] = htobe32(2);
+	req_put(&r, MSGPIPE_A_PEER_IPV6, v6, sizeof(v6));
+	req_u32(&r, MSGPIPE_A_PIPE_CONNS, MSGPIPE_PIPE_CONNS_MAX);
+	req_write(dir, "pipe_new6", &r);
+	req_start(&r, FUZZ_NL_PIPE_ID);
+	req_u32(&r, MSGPIPE_A_PIPE_ID, 1);
+	req_write(dir, "pipe_del", &r);
+	req_start(&r, FUZZ_NL_PIPE_SET);
+	req_u32(&r, MSGPIPE_A_PIPE_ID, 1);
+	keep = 0;
+	req_put(&r, MSGPIPE_A_PIPE_KEEP, &keep, 1);
+	req_write(dir, "pipe_set", &r);
+	req_start(&r, FUZZ_NL_SESSION);
+	req_u32(&r, MSGPIPE_A_SESSION_ID, 7);
+	req_write(dir, "session_get", &r);
+	req_start(&r, FUZZ_NL_STATS);
+	req_str(&r, MSGPIPE_A_STAT_NAME, "pinned_pages");
+	req_write(dir, "stats_get", &r);
+	req_start(&r, FUZZ_NL_STATS);
+	req_str(&r, MSGPIPE_A_STAT_NAME, "abcdefghijklmnopqrstuvwxyz012345");
+	req_write(dir, "stats_longest", &r);
+	req_start(&r, FUZZ_NL_AGENT_GET);
+	req_str(&r, MSGPIPE_A_AGENT_NAME, "soft");
+	req_write(dir, "agent_get", &r);
+	req_start(&r, FUZZ_NL_AGENT_SET);
+	req_str(&r, MSGPIPE_A_AGENT_NAME, "soft");
+	req_str(&r, MSGPIPE_A_KNOB_NAME, "ack_timeout_ms");
+	req_put(&r, MSGPIPE_A_KNOB_VALUE, &v64, sizeof(v64));
+	req_write(dir, "agent_set", &r);
+	memset(longest, 'k', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	req_start(&r, FUZZ_NL_AGENT_SET);
+	req_str(&r, MSGPIPE_A_AGENT_NAME, longest);
+	req_str(&r, MSGPIPE_A_KNOB_NAME, longest);
+	req_put(&r, MSGPIPE_A_KNOB_VALUE, &v64, sizeof(v64));
+	req_write(dir, "agent_set_longest", &r);
+	req_start(&r, FUZZ_NL_DEFAULTS);
+	req_u32(&r, MSGPIPE_A_DEFAULT_CONNS, 4);
+	req_write(dir, "defaults_set", &r);
+	req_start(&r, FUZZ_NL_NONE);
+	req_write(dir, "defaults_get", &r);
+}
+
 int main(int argc, char **argv)
 {
 	struct msgpipe_range r[2] = { { 300000, 400000 }, { 500000, 524288 } };
@@ -50,10 +177,15 @@ int main(int argc, char **argv)
 	unsigned char sack[2 * sizeof(struct msgpipe_sack)];
 	static unsigned char chunk[4096];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: fuzz_corpus DIR\n");
+	if (argc != 3 || (strcmp(argv[1], "wire") && strcmp(argv[1], "nl"))) {
+		fprintf(stderr, "usage: fuzz_corpus wire|nl DIR\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "nl")) {
+		nl_corpus(argv[2]);
+		return 0;
+	}
+	argv++;
 	f = (struct msgpipe_frame){ .type = MSGPIPE_T_HELLO, .msg_seq = 1,
 		.stream_seq = 0x1234abcd5678ULL, .offset = 2, .total_len = 8 };
 	put(argv[1], "hello", &f, NULL, 0);

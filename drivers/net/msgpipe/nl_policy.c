@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-op attribute policies of the msgpipe netlink family: each op accepts
+ * only its own attributes, with exact lengths and value ranges, so the
+ * handlers in netlink.c and nl_agent.c only check presence.
+ *
+ * Copyright (c) 2026 The msgpipe authors
+ */
+#include <uapi/linux/msgpipe.h>
+#include "nl_policy.h"
+
+const struct nla_policy msgpipe_nl_pipe_new_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_PEER_IPV4] = { .type = NLA_BE32 },
+	[MSGPIPE_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[MSGPIPE_A_PIPE_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
+						  MSGPIPE_PIPE_CONNS_MAX),
+	[MSGPIPE_A_PIPE_KEEP] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+const struct nla_policy msgpipe_nl_pipe_id_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_PIPE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+const struct nla_policy msgpipe_nl_pipe_set_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_PIPE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MSGPIPE_A_PIPE_KEEP] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+const struct nla_policy msgpipe_nl_session_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+const struct nla_policy msgpipe_nl_stats_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_STAT_NAME] = { .type = NLA_NUL_STRING, .len = 32 },
+};
+
+const struct nla_policy msgpipe_nl_agent_get_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_AGENT_NAME] = { .type = NLA_NUL_STRING,
+				   .len = MSGPIPE_KNOB_NAME_LEN - 1 },
+};
+
+const struct nla_policy msgpipe_nl_agent_set_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_AGENT_NAME] = { .type = NLA_NUL_STRING,
+				   .len = MSGPIPE_KNOB_NAME_LEN - 1 },
+	[MSGPIPE_A_KNOB_NAME] = { .type = NLA_NUL_STRING,
+				  .len = MSGPIPE_KNOB_NAME_LEN - 1 },
+	[MSGPIPE_A_KNOB_VALUE] = { .type = NLA_U64 },
+};
+
+const struct nla_policy msgpipe_nl_defaults_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_DEFAULT_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
+						     MSGPIPE_PIPE_CONNS_MAX),
+};
+
+/* Requests without attributes (defaults-get): any attribute is refused. */
+const struct nla_policy msgpipe_nl_none_policy[MSGPIPE_A_MAX + 1] = {
+};
