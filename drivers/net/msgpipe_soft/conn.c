@@ -49,7 +49,11 @@ void msa_conn_fail(struct msa_conn *conn, int err)
 	/* Another connection may take the control frames now. */
 	wake_up_all(&mp->tx_wq);
 	msa_flow_conn_lost(mp, conn->idx);
-	msgpipe_agent_conn_down(mp->ap.host, conn->idx, err);
+	/* A report for a replaced connection would be taken for its
+	 * successor's, attached meanwhile.
+	 */
+	if (!READ_ONCE(conn->replaced))
+		msgpipe_agent_conn_down(mp->ap.host, conn->idx, err);
 }
 
 struct msa_walk {

@@ -52,6 +52,8 @@ struct msa_slot {
  * @tx_thread: sends what the ring holds, completes it in batches
  * @rx_thread: reads frames and hands them to the host
  * @failed:    set once when the connection broke; the host was told
+ * @replaced:  the host attached another connection to its slot: its
+ *             breaking is not reported (the host already counts it gone)
  * @rx_done:   the receive side saw the end of the stream
  * @rx_wq:     the receive thread waits here once finished
  * @hdr:       transmit header buffer
@@ -68,6 +70,7 @@ struct msa_conn {
 	struct task_struct	*tx_thread;
 	struct task_struct	*rx_thread;
 	atomic_t		failed;
+	bool			replaced;
 	bool			rx_done;
 	wait_queue_head_t	rx_wq;
 	void			*hdr;

@@ -190,8 +190,11 @@ static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
 	/* The host replaces a broken connection, or a live one it gave up. */
 	mutex_lock(&msa_pipes_lock);
 	old = mp->conns[idx];
-	if (old && !atomic_read(&old->failed))
-		msa_conn_reset(old);
+	if (old) {
+		WRITE_ONCE(old->replaced, true);
+		if (!atomic_read(&old->failed))
+			msa_conn_reset(old);
+	}
 	mutex_unlock(&msa_pipes_lock);
 	conn = msa_conn_create(mp, idx, sock);
 	if (IS_ERR(conn))
