@@ -13,7 +13,7 @@ UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
 VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
-	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz
+	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -42,7 +42,7 @@ modules:
 
 tools: $(SELFTEST_BINS)
 
-$(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
+$(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c selftests/msgpipe/mp_family.h selftests/msgpipe/mp_faults.h uapi/linux/msgpipe.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $< -lcrypto
 
@@ -60,6 +60,10 @@ $(BIN)/mp_many: selftests/msgpipe/mp_many.c selftests/msgpipe/mp_family.h uapi/l
 	$(CC) $(UAPI_CFLAGS) -o $@ $<
 
 $(BIN)/mp_fuzz: selftests/msgpipe/mp_fuzz.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $<
+
+$(BIN)/mp_load: selftests/msgpipe/mp_load.c selftests/msgpipe/mp_faults.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $<
 

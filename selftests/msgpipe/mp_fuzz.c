@@ -6,7 +6,9 @@
  * sockets of every and of junk types; bind/connect with random addresses
  * and lengths; every option and ioctl with hostile arguments (NULL,
  * unmapped, misaligned, huge); sendmsg/recvmsg with random flags, iovecs
- * and control messages; poll, shutdown, close, dup, fork; and netlink
+ * and control messages (SCM_RIGHTS passing files of other kinds: msgpipe
+ * takes no file descriptor anywhere, it must refuse them); poll, shutdown,
+ * close, dup, fork; and netlink
  * requests of the family with random commands, flags, attribute types,
  * lengths and nested garbage. Any errno is fine: it fails only when a child
  * hangs (a syscall blocked past the watchdog) or dies of a signal. Kernel
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -48,6 +51,8 @@
 static int family, genl_id;
 static uint64_t rng;
 static int fds[NFDS];
+/* Files of other kinds, for SCM_RIGHTS: null, pipe, eventfd, sockets. */
+static int others[8], nothers;
 static void *unmapped, *page;
 static unsigned long ops_done, errs[256];
 
@@ -261,6 +266,14 @@ static void op_msg(bool send)
 		c->cmsg_len = pick(2) ? CMSG_LEN(pick(32)) : len();
 		c->cmsg_level = pick(2) ? SOL_MSGPIPE : pick(2) ? SOL_SOCKET : rnd();
 		c->cmsg_type = pick(8);
+		if (c->cmsg_level == SOL_SOCKET && pick(2)) {
+			int *pass = (int *)CMSG_DATA(c);
+
+			c->cmsg_type = SCM_RIGHTS;
+			for (i = 0; i < 8; i++)
+				pass[i] = pick(3) ? others[pick(nothers)] :
+					  anyfd();
+		}
 		mh.msg_control = pick(6) ? (void *)cbuf : ptr();
 		mh.msg_controllen = pick(2) ? sizeof(cbuf) : len();
 	}
@@ -495,6 +508,16 @@ static int child(unsigned long ops, bool netns)
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < NFDS; i++)
 		fds[i] = -1;
+	/* Non-blocking: anyfd() may hand them to a blocking call too. */
+	others[nothers++] = open("/dev/null", O_RDWR);
+	if (!pipe2(others + nothers, O_NONBLOCK))
+		nothers += 2;
+	others[nothers++] = eventfd(0, EFD_NONBLOCK);
+	others[nothers++] = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	others[nothers++] = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK,
+				   NETLINK_GENERIC);
+	others[nothers++] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	others[nothers++] = open("/", O_RDONLY | O_DIRECTORY);
 	for (i = 0; i < ops; i++) {
 		alarm(WATCHDOG);
 		switch (pick(16)) {

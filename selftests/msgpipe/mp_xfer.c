@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <linux/msgpipe.h>
 #include "mp_family.h"
+#include "mp_faults.h"
 
 struct opts {
 	const char *addr;
@@ -48,6 +49,7 @@ struct opts {
 	unsigned long count;
 	int sndbuf;
 	int rcvbuf;
+	bool faults;
 };
 
 /* Zero-copy completions read from the error queue so far. */
@@ -517,6 +519,27 @@ static int run_server(const struct opts *o)
 	return 0;
 }
 
+/*
+ * --faults: from here on this task's allocations fail as fault injection
+ * is set up (mp_faults.h). OpenSSL loads its providers first: the marked
+ * task must read no file.
+ */
+static int fault_self(void)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	if (!EVP_Digest("", 0, md, &mdlen, EVP_sha256(), NULL)) {
+		fprintf(stderr, "mp_xfer: no SHA-256\n");
+		return -1;
+	}
+	if (mp_fault_self()) {
+		perror("mp_xfer: make-it-fail");
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -524,7 +547,8 @@ static void usage(void)
 		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
 		"                      [--file F --msgsize M] [--count N --msgsize M]\n"
 		"                      [--zerocopy] [--report] [--hold]\n"
-		"       both: [--sndbuf B] [--rcvbuf B] [--fast (no digests: benchmarks)]\n");
+		"       both: [--sndbuf B] [--rcvbuf B] [--fast (no digests: benchmarks)]\n"
+		"             [--faults (this task's allocations fail: fault injection)]\n");
 }
 
 int main(int argc, char **argv)
@@ -547,6 +571,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "sndbuf", required_argument, NULL, 'W' },
 		{ "rcvbuf", required_argument, NULL, 'R' },
+		{ "faults", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -573,6 +598,7 @@ int main(int argc, char **argv)
 		case 'n': o.count = strtoul(optarg, NULL, 0); break;
 		case 'W': o.sndbuf = atoi(optarg); break;
 		case 'R': o.rcvbuf = atoi(optarg); break;
+		case 'X': o.faults = true; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
@@ -581,6 +607,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.faults && fault_self())
+		return 2;
 	if (!strcmp(argv[optind], "server"))
 		return run_server(&o);
 	if (!strcmp(argv[optind], "client"))

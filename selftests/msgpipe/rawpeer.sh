@@ -28,7 +28,7 @@ rpid=$!
 wait_listening "$T/legit.srv" && wait_listening "$T/raw.srv" ||
 	fail "servers did not listen"
 na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4800 --count 16 \
-	--msgsize 8388608 > "$T/legit.cli" 2> "$T/legit.err" &
+	--msgsize $(scaled 8388608) > "$T/legit.cli" 2> "$T/legit.err" &
 cpid=$!
 
 na "$BIN/mp_raw" --addr $ADDR_B --svc-port 4801 --seed "$SEED" > "$T/raw" 2>&1

@@ -13,7 +13,7 @@ MODDIR=${MP_MODDIR:?}
 RESULTS=${MP_RESULTS:-/tmp}
 # No test may take longer than this; a stuck one is dumped and killed.
 TEST_LIMIT=${MP_TEST_LIMIT:-900}
-DEFAULT_TESTS="af_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh churn.sh unload.sh"
+DEFAULT_TESTS="af_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh churn.sh faults.sh unload.sh"
 TESTS=${*:-$DEFAULT_TESTS}
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
@@ -82,7 +82,10 @@ dump_stuck() {
 			awk '{ for (i = 1; i < NF; i++) if ($i == "state") n[$(i + 1)]++ }
 			     END { for (s in n) printf "#     sessions %s: %d\n", s, n[s] }'
 	done
-	for p in $(pgrep -f 'mp_|msgpipectl'); do
+	echo "#   processes (kernel threads but the agent's left out):"
+	ps -eo pid,ppid,stat,wchan:24,args | awk '$5 !~ /^\[/ || $5 ~ /msa_/' |
+		cut -c1-120 | sed 's/^/#     /'
+	for p in $(pgrep -f 'mp_|msgpipectl') $(ps -eo pid=,stat= | awk '$2 ~ /D/ { print $1 }'); do
 		echo "#   pid $p $(tr '\0' ' ' < /proc/$p/cmdline | cut -c1-80):"
 		sed 's/^/#     /' /proc/$p/stack 2>/dev/null
 	done

@@ -4,18 +4,17 @@
 # Build with W=1 -Werror (against 6.1 and the newest 6.12), checkpatch
 # --strict, the netlink spec against the header, sparse C=2, the user-space
 # unit tests under ASan/UBSan, the libFuzzer smoke runs, and the VM suite on
-# Debian's stock kernel; stage vm-debug runs it on the debug kernel (KASAN,
-# lockdep, kmemleak, UBSAN; tools/testing/vm/debug-kernel.sh finds or
-# builds it).
+# Debian's stock kernel and on the debug kernel (KASAN, lockdep, kmemleak,
+# UBSAN, failslab; tools/testing/vm/debug-kernel.sh finds or builds it).
 # Every stage prints its duration. Ends with "N passed, N failed, N
 # skipped" and a non-zero status on any failure.
 #
 # usage: check.sh [STAGE...]
-#   stages: static unit fuzz vm vm-debug (default: all but vm-debug)
+#   stages: static unit fuzz vm vm-debug (default: all)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
-STAGES=${*:-static unit fuzz vm}
+STAGES=${*:-static unit fuzz vm vm-debug}
 LOG=$ROOT/build/check
 mkdir -p "$LOG"
 pass=0 failc=0 skip=0
@@ -57,14 +56,15 @@ timed tools make -s tools || finish
 
 # run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
 run_vm() {
-	local kernel=$1 moddir=$ROOT/drivers/net t0 rc res p f s
+	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 t0 rc res p f s
 	if [ "$kernel" = debug ]; then
+		limit=4800
 		timed debug-modules tools/testing/vm/debug-modules.sh || return
 		moddir=$(cat "$ROOT/build/mods/debug.dir")/drivers/net
 	fi
 	t0=$SECONDS
 	tools/testing/vm/vm.sh --kernel "$kernel" --moddir "$moddir" \
-		--mem 3072 --timeout 3000 run 'bash selftests/msgpipe/run.sh' \
+		--mem 3072 --timeout $limit run 'bash selftests/msgpipe/run.sh' \
 		> "$LOG/vm-$kernel.log" 2>&1
 	rc=$?
 	echo "# stage vm ($kernel kernel): $((SECONDS - t0)) s"

@@ -315,14 +315,24 @@ static void msgpipe_pipe_reconnect_work(struct work_struct *work)
 	struct msgpipe_pipe *pipe = container_of(to_delayed_work(work),
 						 struct msgpipe_pipe,
 						 reconnect_work);
-	bool fail;
+	unsigned long left = 0;
+	bool fail = false;
 
 	spin_lock(&pipe->lock);
-	fail = pipe->state == MSGPIPE_PIPE_RECONNECTING && !pipe->live &&
-	       time_after_eq(jiffies, pipe->deadline);
+	if (pipe->state == MSGPIPE_PIPE_RECONNECTING && !pipe->live) {
+		/* A later loss moved the deadline while this work was
+		 * already queued for the earlier one: wait on for it.
+		 */
+		if (time_after_eq(jiffies, pipe->deadline))
+			fail = true;
+		else
+			left = pipe->deadline - jiffies;
+	}
 	spin_unlock(&pipe->lock);
 	if (fail)
 		msgpipe_pipe_fail(pipe, -ECONNRESET);
+	else if (left)
+		msgpipe_pipe_queue(pipe, &pipe->reconnect_work, left);
 	msgpipe_pipe_put(pipe);
 }
 

@@ -16,7 +16,7 @@
 #   --mem MB, --cpus N         guest size (defaults 1024 / 2; debug 2048)
 #   --timeout SECONDS          kill the guest after this long (default 1500)
 #
-# KVM is used when /dev/kvm is usable, TCG otherwise. The verdict comes only
+# TCG unless MP_KVM=1 asks for KVM (see kvm_ok). The verdict comes only
 # from the token guest.sh writes to the results share plus a scan of the
 # console for crash reports; exit status 0 means both were clean.
 set -u
@@ -110,12 +110,21 @@ res=$(mktemp -d "$VMDIR/run.XXXXXX")
 	printf 'MP_CMD=%q\n' "$cmd"
 } > "$res/job"
 
+# TCG by default. KVM only when asked (MP_KVM=1) and QEMU can start a
+# guest with it: some hosts expose /dev/kvm but abort QEMU at reset (an MSR
+# refused) or hang the guest in early boot, as seen on the CI machines.
+kvm_ok() {
+	echo quit | timeout 20 qemu-system-x86_64 -machine q35,accel=kvm \
+		-cpu host -m 64 -nodefaults -display none -S -monitor stdio \
+		> /dev/null 2>&1
+}
 accel=tcg
 cpu=max
-if [ -w /dev/kvm ]; then
+if [ -n "${MP_KVM:-}" ] && [ -w /dev/kvm ] && kvm_ok; then
 	accel=kvm
 	cpu=host
 fi
+echo "vm.sh: accel=$accel cpu=$cpu" >&2
 append="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
 append+=" softlockup_panic=1 hung_task_panic=1 slub_debug=FZPU"
 append+=" page_poison=1 init_on_free=1 rdinit=/init"

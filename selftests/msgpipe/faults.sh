@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection (needs a kernel with failslab and fail_page_alloc: the
+# debug kernel; elsewhere the test is skipped). Allocations fail only in the
+# tasks marked for it (/proc/PID/fail-nth, /proc/PID/make-it-fail):
+#  1. loading each module (mp_load: init_module from memory) with its Nth
+#     allocation failing, N = 1, 2, ... past the last one: a load works or
+#     fails cleanly, and a clean load works afterwards;
+#  2. sessions (pipe dial, SYNC/accept, pinning, sends, receives) with the
+#     applications and the agent's threads marked, 1, 2, 5 or 10 % of slab
+#     and page allocations failing: transfers succeed or fail with an
+#     errno, none hangs, and once the faults stop every gauge returns to 0
+#     and a transfer works again.
+# run.sh then unloads both modules and (kmemleak) scans for leaks.
+#
+#   +----------------------+            +----------------------+
+#   | netns A              |            | netns B              |
+#   |  mp_xfer client  =========pipe=======> mp_xfer server    |
+#   |  (make-it-fail)      |   veth     |  (make-it-fail)      |
+#   +----------------------+            +----------------------+
+. "$(dirname "$0")/lib.sh"
+FS=/sys/kernel/debug/failslab
+FP=/sys/kernel/debug/fail_page_alloc
+if [ ! -d $FS ] || [ ! -d $FP ]; then
+	log "no failslab/fail_page_alloc in this kernel (the debug kernel has them)"
+	exit 4
+fi
+T=$(mktemp -d)
+ROUNDS=${MP_FAULT_ROUNDS:-4}
+
+# faults PERCENT: allocations of marked tasks fail at PERCENT. The task
+# filter goes on before the probability: never may every task fail.
+faults() {
+	local d
+	for d in $FS $FP; do
+		echo Y > $d/task-filter
+		echo 1 > $d/interval
+		echo -1 > $d/times
+		echo 0 > $d/space
+		echo 0 > $d/verbose
+		echo N > $d/ignore-gfp-wait
+	done
+	echo N > $FP/ignore-gfp-highmem
+	echo 0 > $FP/min-order
+	echo "$1" > $FS/probability
+	echo "$1" > $FP/probability
+}
+faults_off() {
+	echo 0 > $FS/probability
+	echo 0 > $FP/probability
+}
+# Marked tasks must not touch the VM's 9p root (a failure there can break
+# 9p for every task): mp_load and mp_xfer --faults mark themselves once
+# they have read what they need; the agent's threads never read files.
+mark_agent() {	# the agent's threads: receive, transmit
+	local p
+	for p in $(pgrep '^msa_(rx|tx)/'); do
+		echo 1 > /proc/$p/make-it-fail 2>/dev/null
+	done
+}
+cleanup() {
+	faults_off
+	cleanup_pair
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# nine_p_ok: the VM's 9p root still works (see mark_agent); else stop now.
+nine_p_ok() {
+	/bin/true && return 0
+	fail "9p broke: a marked task reached it"
+	exit 1
+}
+
+# 1. Module load, the way syzkaller walks error paths: load each module
+# with its Nth allocation failing (/proc/thread-self/fail-nth), for N from
+# 1 to past the last allocation of the load. Each load fails cleanly and
+# leaves nothing behind, or (N past the end) works.
+rmmod msgpipe_soft && rmmod msgpipe || fail "could not unload before the test"
+faults 0	# probability 0: only fail-nth injects
+NTHS="$(seq 1 40) 50 60 80 100 130 160 200 250 300 400 500 700 1000 1500 2000 3000 5000"
+loads() {	# loads KO [DEP]: load KO with each Nth allocation failing
+	local n ok=0 bad=0 past=0 out
+	for n in $NTHS; do
+		out=$("$BIN/mp_load" --fail-nth $n "$1")
+		case $? in
+		0)	ok=$((ok + 1))
+			case $out in *"not reached"*) past=$((past + 1)) ;; esac
+			rmmod "$(basename "$1" .ko)" ||
+				fail "rmmod after a load with fault $n"
+			;;
+		1)	bad=$((bad + 1))
+			echo "$out" >> "$T/insmod" ;;
+		*)	fail "mp_load: $out" ;;
+		esac
+		nine_p_ok
+		[ $past -ge 2 ] && break	# past the last allocation
+	done
+	log "$(basename "$1"): $bad loads failed cleanly, $ok worked ($past with no fault reached)"
+	check "$(basename "$1"): the early faults failed the load, the last ones did not" \
+		test $bad -gt 0 -a $past -gt 0
+}
+loads "$MP_MODDIR/msgpipe/msgpipe.ko"
+"$BIN/mp_load" "$MP_MODDIR/msgpipe/msgpipe.ko" || fail "load msgpipe"
+loads "$MP_MODDIR/msgpipe_soft/msgpipe_soft.ko"
+rmmod msgpipe || fail "rmmod msgpipe"
+log "errors seen: $(grep -o 'init_module: .*' "$T/insmod" | sort | uniq -c | tr -s ' \n' ' ')"
+check "no module left behind" test -z "$(lsmod | grep '^msgpipe')"
+check "a clean load works afterwards" load_modules
+
+# 2. Sessions under faults.
+setup_pair || exit 1
+fails=0 oks=0 hung=0
+for r in $(seq "$ROUNDS"); do
+	port=$((5000 + r))
+	# 1, 2, 5 and 10 %: at 10 % nearly every dial fails, at 1 % most
+	# transfers get through with a few failed allocations on the way.
+	pct=$(echo 1 2 5 10 | cut -d' ' -f$(( (r - 1) % 4 + 1 )))
+	faults $pct
+	# Not through nb(): $! must be mp_xfer itself, for the kill below.
+	ip netns exec "$NSB" "$BIN/mp_xfer" server --faults --port $port \
+		> "$T/srv" 2>&1 &
+	spid=$!
+	if ! wait_listening "$T/srv"; then
+		# Listening itself may fail under faults: that is a clean error.
+		wait $spid
+		fails=$((fails + 1))
+		continue
+	fi
+	mode=
+	[ $((r % 2)) = 0 ] && mode=--zerocopy
+	timeout 120 ip netns exec "$NSA" "$BIN/mp_xfer" client --faults $mode \
+		--addr $ADDR_B --port $port --count 8 --msgsize 1048576 \
+		> "$T/cli" 2>&1 &
+	cpid=$!
+	# The agent's threads of this round's pipe exist once it is up.
+	sleep 1
+	mark_agent
+	wait $cpid
+	crc=$?
+	[ $crc = 124 ] && hung=$((hung + 1))
+	faults_off
+	nine_p_ok
+	# A server whose client failed may wait in accept() for ever.
+	( sleep 20; kill $spid 2>/dev/null ) &
+	killer=$!
+	wait $spid
+	src=$?
+	kill $killer 2>/dev/null
+	wait $killer 2>/dev/null
+	if [ $crc = 0 ]; then
+		oks=$((oks + 1))
+	else
+		fails=$((fails + 1))
+		log "round $r ($pct %): client $crc: $(tail -n 1 "$T/cli"); server $src: $(tail -n 1 "$T/srv")"
+	fi
+done
+log "sessions under faults: $oks rounds whole, $fails failed"
+check "no transfer hung under faults" test $hung = 0
+check "faults were hit (some rounds failed with an errno)" \
+	test $((fails + oks)) = "$ROUNDS" -a $fails -gt 0
+
+idle() {
+	for g in socks sessions tx_bufs tx_pages tx_unacked_bytes pinned_pages \
+		 rx_bufs rx_pages rx_queued_bytes; do
+		[ "$(host_stat $g)" = 0 ] || return 1
+	done
+}
+wait_idle() { for i in $(seq 300); do idle && return 0; sleep 0.2; done; return 1; }
+check "every gauge back to 0 once the faults stopped" wait_idle
+
+nb "$BIN/mp_xfer" server --port 5999 > "$T/srv" 2>&1 &
+spid=$!
+wait_listening "$T/srv" || fail "the server did not listen after the faults"
+check "a transfer works again" na "$BIN/mp_xfer" client --addr $ADDR_B \
+	--port 5999 --count 4 --msgsize 1048576
+wait $spid
+[ $FAILS = 0 ]
