@@ -13,7 +13,7 @@ UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
 VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
-	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load
+	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -56,6 +56,10 @@ $(BIN)/nl_test: selftests/msgpipe/nl_test.c uapi/linux/msgpipe_nl.h $(KSFT)/.sta
 	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) -isystem $(KSFT) -o $@ $< $(NL_LIBS)
 
 $(BIN)/mp_many: selftests/msgpipe/mp_many.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $<
+
+$(BIN)/mp_rdm: selftests/msgpipe/mp_rdm.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $<
 
@@ -121,9 +125,11 @@ demo: deps modules tools
 
 # Benchmarks run in the VM and leave build/bench/bench-NAME.json; the
 # report merges every one into report.json and report.svg.
+# BENCHES=NAME... runs some of them (tools/bench/NAME.sh).
+BENCHES ?= agent pipes rdm
 bench: deps modules tools
 	@mkdir -p $(BUILD)/bench
-	$(VM) --mem 3072 --timeout 2400 run 'bash tools/bench/agent.sh && bash tools/bench/pipes.sh' \
+	$(VM) --mem 3072 --timeout 2400 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \
 		| tee $(BUILD)/bench/vm.log
 	@res=$$(sed -n 's/^vm.sh: results in //p' $(BUILD)/bench/vm.log) && \
 		cp "$$res"/bench-*.json $(BUILD)/bench/

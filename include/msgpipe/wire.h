@@ -41,10 +41,14 @@
  *                       SACK block are the negative acknowledgment)
  * @MSGPIPE_T_FIN:       the sender will send no more messages
  * @MSGPIPE_T_FIN_ACK:   the FIN was received
- * @MSGPIPE_T_BATCH:     batched multi-destination items (reserved)
- * @MSGPIPE_T_BATCH_ACK: acknowledgment of batches (reserved)
+ * @MSGPIPE_T_BATCH:     SOCK_RDM items for service @port: GUID in
+ *                       (@msg_seq, @stream_seq), @total_len items as
+ *                       struct msgpipe_batch_item records, origin socket
+ *                       @src_sid bound to port @offset, @window the ms
+ *                       the origin may still resend it
+ * @MSGPIPE_T_BATCH_ACK: @total_len struct msgpipe_batch_ack records
  * @MSGPIPE_T_WINDOW:    receive window update (reserved)
- * @MSGPIPE_T_THROTTLE:  slow down (reserved)
+ * @MSGPIPE_T_THROTTLE:  send no BATCH to this host for @window ms
  * @MSGPIPE_T_PING:      liveness probe (reserved)
  * @MSGPIPE_T_PONG:      answer to a PING (reserved)
  * @MSGPIPE_T_HELLO:     first frame on every connection, both ways: names
@@ -136,6 +140,38 @@ struct msgpipe_wire_hdr {
 	__be32	hdr_crc;
 };
 
+/* BATCH limits: items of one frame, dedup horizon, THROTTLE pause. */
+#define MSGPIPE_BATCH_ITEMS_MAX	65536
+#define MSGPIPE_BATCH_HORIZON_MAX 3600000	/* ms */
+#define MSGPIPE_THROTTLE_MAX_MS	10000
+#define MSGPIPE_BATCH_ACK_MAX	(MSGPIPE_CHUNK_MAX / 24)
+
+/**
+ * struct msgpipe_batch_item - header of one item in a BATCH payload
+ * @len:   bytes of the item that follow, 1..MSGPIPE_RDM_ITEM_MAX, then
+ *         zero padding to a multiple of 4
+ * @flags: MSGPIPE_ITEM_PRIORITY or 0
+ */
+struct msgpipe_batch_item {
+	__be32	len;
+	__be32	flags;
+};
+
+/**
+ * struct msgpipe_batch_ack - one acknowledged batch in a BATCH_ACK payload
+ * @guid_hi: the batch's GUID, high half (its @msg_seq)
+ * @guid_lo: low half (its @stream_seq)
+ * @status:  0 delivered, else the errno it failed with (ECONNREFUSED: no
+ *           SOCK_RDM socket on its port)
+ * @pad:     zero
+ */
+struct msgpipe_batch_ack {
+	__be64	guid_hi;
+	__be64	guid_lo;
+	__be32	status;
+	__be32	pad;
+};
+
 /**
  * struct msgpipe_frame - a decoded frame header in host byte order
  * @type:       enum msgpipe_frame_type
@@ -189,5 +225,10 @@ int msgpipe_wire_sack_decode(const struct msgpipe_frame *f, const void *buf,
 			     struct msgpipe_range *r);
 void msgpipe_wire_sack_encode(const struct msgpipe_range *r, unsigned int n,
 			      void *buf);
+
+int msgpipe_wire_batch_item(const void *buf, __u32 len, __u32 *off,
+			    __u32 *item_off, __u32 *item_len, __u32 *flags);
+int msgpipe_wire_batch_ack(const void *buf, __u32 len, __u32 i,
+			   __u64 *hi, __u64 *lo, int *status);
 
 #endif /* _MSGPIPE_WIRE_H */

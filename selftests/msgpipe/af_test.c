@@ -9,6 +9,7 @@
  *
  * Copyright (c) 2026 The msgpipe authors
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -53,10 +54,10 @@ static int sk(void)
 	return socket(family(), SOCK_SEQPACKET, 0);
 }
 
-/* socket(): only SOCK_SEQPACKET with protocol 0. */
+/* socket(): only SOCK_SEQPACKET and SOCK_RDM, with protocol 0. */
 TEST(socket__bad_type_and_protocol)
 {
-	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM };
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_PACKET };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -69,6 +70,8 @@ TEST(socket__bad_type_and_protocol)
 	EXPECT_EQ(-1, socket(family(), SOCK_SEQPACKET, 1));
 	EXPECT_EQ(EPROTONOSUPPORT, errno);
 	EXPECT_EQ(-1, socket(family(), SOCK_SEQPACKET, -1));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	EXPECT_EQ(-1, socket(family(), SOCK_RDM, 2));
 	EXPECT_EQ(EPROTONOSUPPORT, errno);
 }
 
@@ -278,6 +281,25 @@ TEST_F(pair, send__with_address_or_control)
 	CMSG_FIRSTHDR(&mh)->cmsg_type = 1234;
 	EXPECT_EQ(-1, sendmsg(self->cfd, &mh, 0));
 	EXPECT_EQ(EINVAL, errno);
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+TEST_F(pair, send__sendmmsg)
+{
+	struct mmsghdr mm[3];
+	struct iovec iov[3];
+	char buf[16];
+	int i;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < 3; i++) {
+		iov[i] = (struct iovec){ "xyz", i + 1 };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	ASSERT_EQ(3, sendmmsg(self->cfd, mm, 3, 0));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(i + 1, recv(self->sfd, buf, sizeof(buf), 0));
 	roundtrip(_metadata, self->cfd, self->sfd);
 }
 
@@ -705,6 +727,267 @@ TEST(listen__close_refuses_queued)
 	EXPECT_EQ(-1, connect(cfd, (void *)&a, sizeof(a)));
 	EXPECT_EQ(ECONNREFUSED, errno);
 	close(cfd);
+}
+
+/* SOCK_RDM: items to a destination; sendmsg() never waits for them. */
+static int rdm(void)
+{
+	return socket(family(), SOCK_RDM, 0);
+}
+
+static ssize_t rdm_send(int fd, const void *buf, size_t len,
+			const struct sockaddr_msgpipe *to, const void *ctl,
+			size_t ctllen, int flags)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = to ? sizeof(*to) : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = (void *)ctl, .msg_controllen = ctllen,
+	};
+
+	return sendmsg(fd, &mh, flags);
+}
+
+/* A control buffer of one cmsg at SOL_MSGPIPE. */
+struct cm {
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(struct sockaddr_msgpipe))];
+		struct cmsghdr align;
+	};
+	size_t len;
+};
+
+static void cm_set(struct cm *c, int level, int type, const void *d,
+		   size_t n)
+{
+	struct cmsghdr *h = (void *)c->buf;
+
+	memset(c->buf, 0, sizeof(c->buf));
+	h->cmsg_level = level;
+	h->cmsg_type = type;
+	h->cmsg_len = CMSG_LEN(n);
+	memcpy(CMSG_DATA(h), d, n);
+	c->len = CMSG_SPACE(n);
+}
+
+TEST(rdm__bad_calls)
+{
+	struct sockaddr_msgpipe to = addr(3200, 1), bad, two[2];
+	struct msgpipe_item_opts opts = { 0 };
+	char big[MSGPIPE_RDM_ITEM_MAX + 1] = "x", ctl[256];
+	struct msghdr mh = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	int fd = rdm(), val;
+	socklen_t len;
+	struct cm c;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (void *)&to, sizeof(to)));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, listen(fd, 1));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, send(fd, "x", 1, 0));
+	EXPECT_EQ(EDESTADDRREQ, errno);
+	EXPECT_EQ(-1, rdm_send(fd, "x", 0, &to, NULL, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, rdm_send(fd, big, sizeof(big), &to, NULL, 0, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &to, NULL, 0, MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, rdm_send(fd, (void *)16, 1, &to, NULL, 0, 0));
+	EXPECT_EQ(EFAULT, errno);
+	bad = to;
+	bad.smp_family = AF_INET;
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &bad, NULL, 0, 0));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	bad = to;
+	bad.smp_port = 0;
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &bad, NULL, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	bad = addr(3200, 0);	/* no host */
+	bad.smp_af = AF_INET;
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &bad, NULL, 0, 0));
+	EXPECT_EQ(EDESTADDRREQ, errno);
+	bad = to;
+	bad.smp_af = 99;
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &bad, NULL, 0, 0));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	/* Control messages: level, type, a destination twice, both forms. */
+	two[0] = two[1] = to;
+	cm_set(&c, SOL_SOCKET, MSGPIPE_CM_DESTS, two, sizeof(two));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, NULL, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm_set(&c, SOL_MSGPIPE, 99, two, sizeof(two));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, NULL, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, two, sizeof(two));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, NULL, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, two, sizeof(two) - 1);
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, NULL, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, two, sizeof(two[0]));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &to, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	opts.pad = 1;
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_ITEM, &opts, sizeof(opts));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &to, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	opts.pad = 0;
+	opts.flags = 0x80;
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_ITEM, &opts, sizeof(opts));
+	EXPECT_EQ(-1, rdm_send(fd, "x", 1, &to, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* Options: ranges, read-only, unknown. */
+	val = -1;
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_SIZE, &val, 4));
+	EXPECT_EQ(EINVAL, errno);
+	val = 5;
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRY_MS, &val, 4));
+	EXPECT_EQ(EINVAL, errno);
+	val = 101;
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, &val, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, &val, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, NULL, 4));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_PENDING, &val, 4));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &val, 4));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	val = 50;
+	EXPECT_EQ(0, setsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, &val, 4));
+	len = sizeof(val);
+	EXPECT_EQ(0, getsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, &val, &len));
+	EXPECT_EQ(50, val);
+	len = 2;
+	EXPECT_EQ(-1, getsockopt(fd, SOL_MSGPIPE, MSGPIPE_RDM_RETRIES, &val, &len));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing completed yet. */
+	EXPECT_EQ(-1, recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(fd, ctl, sizeof(ctl), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(fd, ctl, sizeof(ctl), MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(fd);
+}
+
+/* Read completions until @n items have completed; return them packed. */
+static int rdm_reap(int fd, struct msgpipe_rdm_done **out, int n)
+{
+	static char ctl[4096];
+	int got = 0, off = 0;
+	char *all = malloc(8192);
+
+	while (got < n) {
+		struct msghdr mh = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		struct pollfd p = { .fd = fd, .events = 0 };
+		struct cmsghdr *c;
+
+		if (poll(&p, 1, 10000) != 1 || !(p.revents & POLLERR))
+			break;
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE) < 0)
+			break;
+		c = CMSG_FIRSTHDR(&mh);
+		if (!c || c->cmsg_level != SOL_MSGPIPE ||
+		    c->cmsg_type != MSGPIPE_RDM_DONE)
+			break;
+		memcpy(all + off, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+		for (size_t i = 0; i < c->cmsg_len - CMSG_LEN(0); got++) {
+			struct msgpipe_rdm_done *d = (void *)(all + off + i);
+
+			i += (sizeof(*d) + d->ndest * 4 + 7) & ~7UL;
+		}
+		off += c->cmsg_len - CMSG_LEN(0);
+	}
+	*out = (void *)all;
+	return got;
+}
+
+/* Over loopback: three items, one of them priority with a cookie, and an
+ * item to a port without a socket.
+ */
+TEST(rdm__loopback_items_complete)
+{
+	struct sockaddr_msgpipe me = addr(3200, 0), to = addr(3200, 1), from;
+	struct msgpipe_item_opts opts = { .flags = MSGPIPE_ITEM_PRIORITY,
+					  .cookie = 0xfeed };
+	struct msgpipe_rdm_done *d;
+	int r = rdm(), s = rdm(), i, seen[5] = { 0 };
+	socklen_t fl = sizeof(from);
+	char buf[64];
+	struct cm c;
+
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, bind(r, (void *)&me, sizeof(me)));
+	me.smp_port = 3201;
+	ASSERT_EQ(0, bind(s, (void *)&me, sizeof(me)));
+	ASSERT_EQ(5, rdm_send(s, "one..", 5, &to, NULL, 0, 0));
+	ASSERT_EQ(3, rdm_send(s, "two", 3, &to, NULL, 0, MSG_DONTWAIT));
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_ITEM, &opts, sizeof(opts));
+	ASSERT_EQ(11, rdm_send(s, "three-prio!", 11, &to, c.buf, c.len, 0));
+	to.smp_port = 3299;
+	ASSERT_EQ(4, rdm_send(s, "lost", 4, &to, c.buf, c.len, 0));
+
+	/* Each once, in any order (the refusal needs no receive element). */
+	ASSERT_EQ(4, rdm_reap(s, &d, 4));
+	for (i = 0; i < 4; i++) {
+		int id = d->id;
+
+		ASSERT_TRUE(id >= 1 && id <= 4);
+		EXPECT_FALSE(seen[id]++);
+		EXPECT_EQ(1, d->ndest);
+		EXPECT_EQ(id >= 3 ? 0xfeed : 0, d->cookie);
+		EXPECT_EQ(id == 4 ? -ECONNREFUSED : 0, d->status[0]);
+		EXPECT_EQ(id == 4, d->nfailed);
+		d = (void *)((char *)d + ((sizeof(*d) + 4 + 7) & ~7UL));
+	}
+	/* In order, with the origin; a short buffer truncates. */
+	EXPECT_EQ(5, recvfrom(r, buf, sizeof(buf), 0, (void *)&from, &fl));
+	EXPECT_EQ(0, memcmp(buf, "one..", 5));
+	EXPECT_EQ(3201, from.smp_port);
+	EXPECT_EQ(AF_INET, from.smp_af);
+	EXPECT_EQ(127, from.smp_addr[0]);
+	EXPECT_EQ(3, recv(r, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "two", 3));
+	EXPECT_EQ(11, recv(r, buf, 2, MSG_TRUNC));
+	EXPECT_EQ(0, memcmp(buf, "th", 2));
+	EXPECT_EQ(-1, recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(s);
+	close(r);
+}
+
+/* sendmmsg() marks all but its last message MSG_BATCH: accepted. */
+TEST(rdm__sendmmsg)
+{
+	struct sockaddr_msgpipe me = addr(3202, 0), to = addr(3202, 1);
+	struct mmsghdr mm[4];
+	struct iovec iov[4];
+	struct msgpipe_rdm_done *d;
+	int r = rdm(), s = rdm(), i;
+	char buf[16];
+
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, bind(r, (void *)&me, sizeof(me)));
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < 4; i++) {
+		iov[i] = (struct iovec){ "abcd", i + 1 };
+		mm[i].msg_hdr.msg_name = &to;
+		mm[i].msg_hdr.msg_namelen = sizeof(to);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	ASSERT_EQ(4, sendmmsg(s, mm, 4, 0));
+	ASSERT_EQ(4, rdm_reap(s, &d, 4));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(i + 1, recv(r, buf, sizeof(buf), 0));
+	close(s);
+	close(r);
 }
 
 TEST_HARNESS_MAIN

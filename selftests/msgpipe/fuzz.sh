@@ -36,7 +36,7 @@ for r in $(seq "$ROUNDS"); do
 	total=$((total + OPS * CHILDREN))
 	knobs_reset
 	left=
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		left=$(awk '$2 != 0 && $1 ~ /^(socks|sessions|pipes|listeners|tx_bufs|pinned_pages|rx_bufs)$/' \
 			/sys/kernel/debug/msgpipe/stats)
 		[ -z "$left" ] && break

@@ -62,6 +62,17 @@ cleanup_pair() {
 	return 0
 }
 
+# rdm_hosts N: N addresses 10.79.(1 + d / 250).(1 + d % 250) on B's lo, routed
+# from A: the destinations of the SOCK_RDM test and benchmark (mp_rdm --net).
+rdm_hosts() {
+	local d
+	for d in $(seq 0 $(($1 - 1))); do
+		echo "addr add 10.79.$((1 + d / 250)).$((1 + d % 250))/32 dev lo"
+	done > "$T/rdm_hosts"
+	ip -n "$NSB" -batch "$T/rdm_hosts" &&
+		ip -n "$NSA" route add 10.79.0.0/16 via $ADDR_B
+}
+
 # stat FILE NAME: a counter from a debugfs stats file.
 stat() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }

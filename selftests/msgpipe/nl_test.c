@@ -243,12 +243,24 @@ TEST_F(nl, stats_get__no_such_counter)
 	EXPECT_STREQ("no such counter", self->a.msg);
 }
 
-TEST_F(nl, defaults_set__missing_conns)
+TEST_F(nl, defaults_set__nothing_to_set)
 {
 	EXPECT_EQ(-EINVAL, ask(self->sk, req(self->family,
 					     MSGPIPE_CMD_DEFAULTS_SET),
 			       &self->a));
-	EXPECT_STREQ("default-conns is required", self->a.msg);
+	EXPECT_STREQ("no default to set", self->a.msg);
+}
+
+TEST_F(nl, defaults_set__rdm_out_of_range)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+
+	nla_put_u32(m, MSGPIPE_A_DEFAULT_RDM_RETRY_MS, 5);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	EXPECT_NE(0, self->a.msg[0]);
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u32(m, MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS, 10001);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
 }
 
 /* A knob request for agent "soft" with @knob = @val (u64). */

@@ -50,6 +50,9 @@ def table(bench):
             extra += " %.1f %% of the link" % s["link_pct"]
         if "seconds_lost" in s:
             extra += " %.1f s lost" % s["seconds_lost"]
+        if "items_per_s" in s:
+            extra += " %.0f items/s, %.4f ack frames/item" % (
+                s["items_per_s"], s["ack_frames_per_item"])
         print("%-18s %9.1f %9.2f %12.2f %12.2f %9.2f %9.2f%s" % (
             s["name"], s["mb_per_s"], s.get("throughput_vs_tcp", 0),
             s["sender_cpu_ns_per_byte"], s["system_cpu_ns_per_byte"],

@@ -109,7 +109,10 @@ static void print_usage(FILE *f)
 	      "  conn show [pipe ID]                     connections of the pipes\n"
 	      "  session show [ID]                       sessions of this namespace\n"
 	      "  stats [NAME]                            the module's counters\n"
-	      "  defaults show | defaults set conns N    this namespace's pipe defaults\n"
+	      "  defaults show                           this namespace's defaults\n"
+	      "  defaults set KEY N [KEY N]...           set them: conns, rdm_time_us, rdm_size,\n"
+	      "                                          rdm_retry_ms, rdm_retries, rdm_rx_time_us,\n"
+	      "                                          rdm_rx_size, rdm_throttle_ms\n"
 	      "  monitor                                 print pipe, connection and session events\n"
 	      "options: -j/--json  JSON output   -p/--pretty  pretty JSON   -h/--help\n"
 	      "`msgpipectl OBJECT -h` shows one object's verbs.\n", f);
@@ -117,8 +120,9 @@ static void print_usage(FILE *f)
 
 static void object_usage(const char *obj)
 {
-	char line[128];
 	FILE *m = fmemopen(NULL, 4096, "w+");
+	bool show = false;
+	char line[128];
 
 	if (!m) {
 		print_usage(stdout);
@@ -127,9 +131,16 @@ static void object_usage(const char *obj)
 	print_usage(m);
 	rewind(m);
 	printf("usage: msgpipectl [-j] [-p] %s ...\n", obj);
-	while (fgets(line, sizeof(line), m))
-		if (!strncmp(line, "  ", 2) && !strncmp(line + 2, obj, strlen(obj)))
+	while (fgets(line, sizeof(line), m)) {
+		/* An object's lines, and the lines that continue them. */
+		if (!strncmp(line, "   ", 3))
+			;
+		else
+			show = !strncmp(line, "  ", 2) &&
+			       !strncmp(line + 2, obj, strlen(obj));
+		if (show)
 			fputs(line, stdout);
+	}
 	fclose(m);
 }
 
@@ -323,10 +334,27 @@ static void session_json(json_object *o, struct nlattr **tb)
 	add_uint(o, "rx_queued", tb[MSGPIPE_A_SESSION_RX_QUEUED]);
 }
 
+/* Namespace defaults of SOCK_RDM sockets: their names here. */
+static const struct {
+	const char *key;
+	int attr;
+} default_keys[] = {
+	{ "rdm_time_us", MSGPIPE_A_DEFAULT_RDM_TIME_US },
+	{ "rdm_size", MSGPIPE_A_DEFAULT_RDM_SIZE },
+	{ "rdm_retry_ms", MSGPIPE_A_DEFAULT_RDM_RETRY_MS },
+	{ "rdm_retries", MSGPIPE_A_DEFAULT_RDM_RETRIES },
+	{ "rdm_rx_time_us", MSGPIPE_A_DEFAULT_RDM_RX_TIME_US },
+	{ "rdm_rx_size", MSGPIPE_A_DEFAULT_RDM_RX_SIZE },
+	{ "rdm_throttle_ms", MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS },
+};
+
+#define DEFAULT_KEYS ((int)ARRAY_SIZE(default_keys))
+
 /* Attributes of one message as a JSON object; events say which. */
 static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 {
 	json_object *o = json_object_new_object();
+	int i;
 
 	switch (cmd) {
 	case MSGPIPE_CMD_PIPE_NTF:
@@ -353,6 +381,8 @@ static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 		break;
 	case MSGPIPE_CMD_DEFAULTS_GET:
 		add_uint(o, "conns", tb[MSGPIPE_A_DEFAULT_CONNS]);
+		for (i = 0; i < DEFAULT_KEYS; i++)
+			add_uint(o, default_keys[i].key, tb[default_keys[i].attr]);
 		break;
 	}
 	return o;
@@ -684,18 +714,36 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_defaults(int argc, char **argv)
 {
 	struct nl_msg *m;
-	uint32_t conns;
+	uint32_t val;
+	int i, k;
 
 	if (argc == 1 && !strcmp(argv[0], "show")) {
 		if (talk(req(MSGPIPE_CMD_DEFAULTS_GET, 0), show_cb))
 			return fail("defaults show");
 		return EXIT_OK;
 	}
-	if (argc == 3 && !strcmp(argv[0], "set") && !strcmp(argv[1], "conns")) {
-		if (parse_u32(argv[2], "conns", &conns))
-			return EXIT_USAGE;
+	if (argc >= 3 && argc % 2 && !strcmp(argv[0], "set")) {
 		m = req(MSGPIPE_CMD_DEFAULTS_SET, NLM_F_ACK);
-		nla_put_u32(m, MSGPIPE_A_DEFAULT_CONNS, conns);
+		for (i = 1; i < argc; i += 2) {
+			int attr = -1;
+
+			if (!strcmp(argv[i], "conns"))
+				attr = MSGPIPE_A_DEFAULT_CONNS;
+			for (k = 0; k < DEFAULT_KEYS; k++)
+				if (!strcmp(argv[i], default_keys[k].key))
+					attr = default_keys[k].attr;
+			if (attr < 0) {
+				fprintf(stderr, "msgpipectl: unknown default \"%s\"\n",
+					argv[i]);
+				nlmsg_free(m);
+				return EXIT_USAGE;
+			}
+			if (parse_u32(argv[i + 1], argv[i], &val)) {
+				nlmsg_free(m);
+				return EXIT_USAGE;
+			}
+			nla_put_u32(m, attr, val);
+		}
 		if (talk(m, ignore_cb))
 			return fail("defaults set");
 		return EXIT_OK;

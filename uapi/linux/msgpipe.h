@@ -63,8 +63,8 @@ struct sockaddr_msgpipe {
 
 /*
  * Socket types: SOCK_SEQPACKET is a session with one peer (connect/accept);
- * SOCK_RDM (batched sends to many destinations) is reserved and refused
- * with ESOCKTNOSUPPORT until it exists. The protocol argument must be 0.
+ * SOCK_RDM sends batched, acknowledged items to many destinations without
+ * a session (see "SOCK_RDM" below). The protocol argument must be 0.
  *
  * Messages: one sendmsg() is one message of 1 to MSGPIPE_MAX_MSG bytes.
  * recvmsg() returns bytes of one message at a time, never of two; MSG_EOR
@@ -99,5 +99,89 @@ struct sockaddr_msgpipe {
  * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel.
  * A sender that leaves many completions unread is throttled.
  */
+
+/*
+ * SOCK_RDM: reliable datagrams to many destinations, batched (seed 003).
+ *
+ * One sendmsg() is one transmission item: its bytes (1 to
+ * MSGPIPE_RDM_ITEM_MAX, gathered from the iovec) go to every destination
+ * it names, msg_name for one or a MSGPIPE_CM_DESTS control message for up
+ * to MSGPIPE_RDM_DESTS_MAX (not both). sendmsg() copies the bytes and
+ * returns; it never waits for an acknowledgment (only, without
+ * MSG_DONTWAIT, for room when SO_SNDBUF bytes of items are in flight).
+ * Item ids count successful sendmsg() calls of the socket from 1.
+ *
+ * Items collect in the socket's active batch until a trigger closes it:
+ * MSGPIPE_RDM_TIME_US after its first item, MSGPIPE_RDM_SIZE bytes (0: every
+ * item is sent at once, unbatched), an item with MSGPIPE_ITEM_PRIORITY, or
+ * shutdown()/close(). The items are then split per destination; each
+ * destination's share goes as BATCH frames named by 128-bit GUIDs on the
+ * pipe to its host. The receiving host queues them on the socket bound to
+ * the destination port (recvmsg(): one item per call, msg_name the origin,
+ * MSG_TRUNC when cut) and acknowledges the GUIDs, batched per origin host.
+ * A batch not acknowledged within MSGPIPE_RDM_RETRY_MS is sent again, up
+ * to MSGPIPE_RDM_RETRIES times; then it fails for that destination with
+ * ETIMEDOUT (ECONNREFUSED at once if no socket is bound there). Receivers
+ * drop batches they already delivered: each item arrives exactly once.
+ *
+ * When every destination of an item answered, its completion is queued on
+ * the error queue: recvmsg(MSG_ERRQUEUE) returns 0 bytes and one cmsg of
+ * level SOL_MSGPIPE, type MSGPIPE_RDM_DONE, holding as many records as fit
+ * (at least one, else ENOBUFS): struct msgpipe_rdm_done followed by
+ * @ndest __s32 statuses (0 or -errno, in the item's destination order),
+ * padded to 8 bytes. POLLERR says completions wait.
+ */
+
+/** MSGPIPE_RDM_ITEM_MAX - the largest item one sendmsg() may carry. */
+#define MSGPIPE_RDM_ITEM_MAX	0x10000U
+/** MSGPIPE_RDM_DESTS_MAX - the most destinations of one item. */
+#define MSGPIPE_RDM_DESTS_MAX	4096
+
+/* cmsg types at SOL_MSGPIPE for sendmsg() on SOCK_RDM. */
+#define MSGPIPE_CM_DESTS	2	/* struct sockaddr_msgpipe[] */
+#define MSGPIPE_CM_ITEM		3	/* struct msgpipe_item_opts */
+
+/* struct msgpipe_item_opts flags. */
+#define MSGPIPE_ITEM_PRIORITY	0x1	/* close the batch now */
+
+/**
+ * struct msgpipe_item_opts - per-item options (cmsg MSGPIPE_CM_ITEM)
+ * @flags:  MSGPIPE_ITEM_*
+ * @pad:    must be zero
+ * @cookie: echoed in the item's completion
+ */
+struct msgpipe_item_opts {
+	__u32	flags;
+	__u32	pad;
+	__u64	cookie;
+};
+
+/* cmsg type of RDM completions (recvmsg(MSG_ERRQUEUE)). */
+#define MSGPIPE_RDM_DONE	4
+
+/**
+ * struct msgpipe_rdm_done - completion of one transmission item
+ * @id:      the item's id
+ * @cookie:  from its MSGPIPE_CM_ITEM, else 0
+ * @ndest:   destinations; this many __s32 statuses follow
+ * @nfailed: how many of them failed
+ */
+struct msgpipe_rdm_done {
+	__u64	id;
+	__u64	cookie;
+	__u32	ndest;
+	__u32	nfailed;
+	__s32	status[];
+};
+
+/* Options at SOL_MSGPIPE for SOCK_RDM (int); defaults: the namespace's. */
+#define MSGPIPE_RDM_TIME_US	4	/* rw: close a batch this long after its first item */
+#define MSGPIPE_RDM_SIZE	5	/* rw: ... or at this many bytes (0: at once) */
+#define MSGPIPE_RDM_RETRY_MS	6	/* rw: resend an unacknowledged batch after */
+#define MSGPIPE_RDM_RETRIES	7	/* rw: resends before ETIMEDOUT */
+#define MSGPIPE_RDM_RX_TIME_US	8	/* rw: deliver received batches after ... */
+#define MSGPIPE_RDM_RX_SIZE	9	/* rw: ... or at this many bytes */
+#define MSGPIPE_RDM_THROTTLE_MS	10	/* rw: ask senders to pause this long per batch */
+#define MSGPIPE_RDM_PENDING	11	/* ro: items not yet completed */
 
 #endif /* _UAPI_LINUX_MSGPIPE_H */

@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <net/sock.h>
 #include "msgpipe.h"
+#include "rdm.h"
 #include "stats.h"
 
 #define MSGPIPE_SNDBUF_DEFAULT	(2 << 20)
@@ -36,6 +37,8 @@ static void msgpipe_sk_destruct(struct sock *sk)
 {
 	struct msgpipe_sock *msk = msgpipe_sk(sk);
 
+	if (msk->rdm)
+		msgpipe_rdm_destruct(msk);
 	WARN_ON_ONCE(!list_empty(&msk->rx_msgs) || !list_empty(&msk->rx_ooo));
 	WARN_ON_ONCE(!list_empty(&msk->tx_msgs));
 	WARN_ON_ONCE(msk->local_id || msk->pipe);
@@ -149,7 +152,15 @@ static int msgpipe_addr_check(const struct sockaddr *uaddr, int len)
 	return 0;
 }
 
-static int msgpipe_bind(struct socket *sock, struct sockaddr *uaddr, int len)
+/**
+ * msgpipe_af_bind() - bind a socket to a service port of its namespace
+ * @sock:  the socket (SOCK_SEQPACKET or SOCK_RDM)
+ * @uaddr: struct sockaddr_msgpipe with a wildcard host
+ * @len:   its length
+ *
+ * Return: 0 or -errno.
+ */
+int msgpipe_af_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 {
 	const struct sockaddr_msgpipe *a = (const void *)uaddr;
 	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
@@ -184,6 +195,18 @@ static int msgpipe_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 out_release:
 	release_sock(sk);
 	return err;
+}
+
+/**
+ * msgpipe_sock_unbind() - give a socket's service port back
+ * @msk: the socket, locked
+ */
+void msgpipe_sock_unbind(struct msgpipe_sock *msk)
+{
+	if (msk->port) {
+		xa_erase(&msk->mn->ports, msk->port);
+		msk->port = 0;
+	}
 }
 
 static int msgpipe_listen(struct socket *sock, int backlog)
@@ -490,10 +513,7 @@ static int msgpipe_release(struct socket *sock)
 		msgpipe_listener_close(msk);
 	else
 		msgpipe_sock_close(msk);
-	if (msk->port) {
-		xa_erase(&msk->mn->ports, msk->port);
-		msk->port = 0;
-	}
+	msgpipe_sock_unbind(msk);
 	sock_orphan(sk);
 	sock->sk = NULL;
 	release_sock(sk);
@@ -503,8 +523,9 @@ static int msgpipe_release(struct socket *sock)
 
 static int msgpipe_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
+	/* sendmmsg() adds MSG_BATCH to all but its last message. */
 	const int allowed = MSG_DONTWAIT | MSG_EOR | MSG_NOSIGNAL |
-			    MSG_CMSG_COMPAT | MSG_ZEROCOPY;
+			    MSG_CMSG_COMPAT | MSG_ZEROCOPY | MSG_BATCH;
 
 	if (msg->msg_flags & ~allowed)
 		return -EOPNOTSUPP;
@@ -607,7 +628,7 @@ static int msgpipe_getsockopt(struct socket *sock, int level, int optname,
 static struct proto_ops msgpipe_seqpacket_ops = {
 	.owner = THIS_MODULE,
 	.release = msgpipe_release,
-	.bind = msgpipe_bind,
+	.bind = msgpipe_af_bind,
 	.connect = msgpipe_connect,
 	.socketpair = sock_no_socketpair,
 	.accept = msgpipe_accept,
@@ -627,13 +648,38 @@ static struct proto_ops msgpipe_seqpacket_ops = {
 static int msgpipe_create(struct net *net, struct socket *sock, int protocol,
 			  int kern)
 {
+	struct msgpipe_sock *msk;
+	int err;
+
 	if (protocol)
 		return -EPROTONOSUPPORT;
-	if (sock->type != SOCK_SEQPACKET)
+	if (sock->type != SOCK_SEQPACKET && sock->type != SOCK_RDM)
 		return -ESOCKTNOSUPPORT;
-	sock->ops = &msgpipe_seqpacket_ops;
+	sock->ops = sock->type == SOCK_RDM ? &msgpipe_rdm_ops :
+		    &msgpipe_seqpacket_ops;
 	sock->state = SS_UNCONNECTED;
-	return msgpipe_sock_alloc(net, sock, kern) ? 0 : -ENOMEM;
+	msk = msgpipe_sock_alloc(net, sock, kern);
+	if (!msk)
+		return -ENOMEM;
+	if (sock->type == SOCK_SEQPACKET)
+		return 0;
+
+	/* An RDM socket's id names it as the origin of its batches. */
+	err = -ENOMEM;
+	msk->rdm = msgpipe_rdm_alloc(msk);
+	if (!msk->rdm)
+		goto err_free;
+	err = msgpipe_sid_alloc(msk->mn, msk, &msk->local_id);
+	if (err)
+		goto err_free;
+	msgpipe_stat_inc(MSGPIPE_STAT_SESSIONS);
+	return 0;
+
+err_free:
+	/* The sock's destructor frees the RDM state. */
+	sock->sk = NULL;
+	sk_free(&msk->sk);
+	return err;
 }
 
 static struct net_proto_family msgpipe_family_ops = {
@@ -655,6 +701,7 @@ int msgpipe_af_init(void)
 	if (err)
 		return err;
 	msgpipe_seqpacket_ops.family = msgpipe_family;
+	msgpipe_rdm_ops.family = msgpipe_family;
 	msgpipe_family_ops.family = msgpipe_family;
 	err = sock_register(&msgpipe_family_ops);
 	if (err) {

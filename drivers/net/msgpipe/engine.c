@@ -12,6 +12,7 @@
  */
 #include <linux/in6.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/tcp.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -237,6 +238,19 @@ static int __net_init msgpipe_net_init(struct net *net)
 	xa_init(&mn->ports);
 	mn->tcp_port = MSGPIPE_TCP_PORT;
 	mn->pipe_conns = READ_ONCE(msgpipe_pipe_conns);
+	mn->rdm_tun = (struct msgpipe_rdm_tun) {
+		.time_us = 2000,
+		.size = 256 << 10,
+		.retry_ms = 2000,
+		.retries = 5,
+		.rx_time_us = 1000,
+		.rx_size = 256 << 10,
+	};
+	spin_lock_init(&mn->guid_lock);
+	hash_init(mn->guids);
+	/* GUIDs: a random half per engine, a counter for the other. */
+	mn->guid_hi = get_random_u64() | 1;
+	atomic64_set(&mn->guid_lo, 0);
 	return 0;
 }
 
@@ -247,6 +261,7 @@ static void __net_exit msgpipe_net_exit(struct net *net)
 	msgpipe_engine_unlisten(mn);
 	msgpipe_pipes_shutdown(mn);
 	WARN_ON_ONCE(!xa_empty(&mn->sids));
+	WARN_ON_ONCE(!hash_empty(mn->guids));
 	WARN_ON_ONCE(!xa_empty(&mn->ports));
 	xa_destroy(&mn->sids);
 	xa_destroy(&mn->ports);

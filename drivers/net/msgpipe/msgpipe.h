@@ -8,6 +8,7 @@
 #ifndef _MSGPIPE_MSGPIPE_H
 #define _MSGPIPE_MSGPIPE_H
 
+#include <linux/hashtable.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
@@ -24,6 +25,7 @@ struct genl_family;
 struct genl_info;
 struct netlink_callback;
 struct netlink_ext_ack;
+struct msgpipe_rdm;
 
 extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
@@ -34,6 +36,27 @@ extern unsigned int msgpipe_pin_cap_kb;
 #define MSGPIPE_RX_MSGS		256
 /* Completions a sender may leave unread before it is throttled. */
 #define MSGPIPE_ERRQ_MAX	64
+
+/**
+ * struct msgpipe_rdm_tun - the tunables of one RDM socket
+ * @time_us:     close the active batch this long after its first item
+ * @size:        ... or once it holds this many bytes (0: every item)
+ * @retry_ms:    resend a batch not acknowledged after this long
+ * @retries:     resends before the batch fails with ETIMEDOUT
+ * @rx_time_us:  deliver received batches this long after the first
+ * @rx_size:     ... or once this many bytes wait
+ * @throttle_ms: ask the origin hosts to pause this long after each
+ *               delivery (0: only when the receive queue overflows)
+ */
+struct msgpipe_rdm_tun {
+	u32	time_us;
+	u32	size;
+	u32	retry_ms;
+	u32	retries;
+	u32	rx_time_us;
+	u32	rx_size;
+	u32	throttle_ms;
+};
 
 /**
  * struct msgpipe_net - the engine: msgpipe state of one network namespace
@@ -56,6 +79,11 @@ extern unsigned int msgpipe_pin_cap_kb;
  * @pinned:      user pages pinned for zero-copy sends in this namespace
  * @pin_wq:      senders waiting for @pinned to drop under the cap
  * @pipe_conns:  connections of a pipe connect() opens (netlink default)
+ * @rdm_tun:     defaults of new SOCK_RDM sockets (netlink)
+ * @guid_lock:   protects @guids
+ * @guids:       SOCK_RDM batches sent and not acknowledged, by GUID
+ * @guid_hi:     high half of this engine's GUIDs: random
+ * @guid_lo:     low half of the last GUID handed out
  */
 struct msgpipe_net {
 	struct net		*net;
@@ -75,6 +103,11 @@ struct msgpipe_net {
 	atomic_long_t		pinned;
 	wait_queue_head_t	pin_wq;
 	u32			pipe_conns;
+	struct msgpipe_rdm_tun	rdm_tun;
+	spinlock_t		guid_lock;	/* see @guid_lock */
+	DECLARE_HASHTABLE(guids, 12);
+	u64			guid_hi;
+	atomic64_t		guid_lo;
 };
 
 /**
@@ -153,6 +186,8 @@ struct msgpipe_pconn {
  * @live:        slots UP
  * @conns:       the slots
  * @persist:     created over netlink: stays without sessions
+ * @throttle_until: jiffies before which no SOCK_RDM batch goes to the
+ *               peer (its THROTTLE)
  * @resync_work: sessions repeat control frames a broken connection may
  *               have lost; holds a reference while queued
  * @destroy_work: final teardown, off any agent context
@@ -182,6 +217,7 @@ struct msgpipe_pipe {
 	u32			live;
 	struct msgpipe_pconn	*conns;
 	bool			persist;
+	unsigned long		throttle_until;
 	struct work_struct	resync_work;
 	struct work_struct	destroy_work;
 };
@@ -362,6 +398,7 @@ struct msgpipe_txbuf {
  * @accept_q:    listener: sessions waiting for accept()
  * @accept_len:  entries in @accept_q
  * @accept_node: child: in the listener's @accept_q
+ * @rdm:         SOCK_RDM: everything the socket sends and receives
  */
 struct msgpipe_sock {
 	struct sock		sk;
@@ -405,6 +442,7 @@ struct msgpipe_sock {
 	struct list_head	accept_q;
 	unsigned int		accept_len;
 	struct list_head	accept_node;
+	struct msgpipe_rdm	*rdm;
 };
 
 static inline struct msgpipe_sock *msgpipe_sk(const struct sock *sk)
@@ -456,6 +494,9 @@ bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
 			    const struct sockaddr_storage *b);
 void msgpipe_pipe_put(struct msgpipe_pipe *pipe);
 void msgpipe_pipe_set_keep(struct msgpipe_pipe *pipe, bool keep);
+struct msgpipe_pipe *msgpipe_pipe_use(struct msgpipe_net *mn,
+				      const struct sockaddr_msgpipe *addr);
+void msgpipe_pipe_unuse(struct msgpipe_pipe *pipe);
 void msgpipe_pipe_totals(struct msgpipe_pipe *pipe,
 			 struct msgpipe_conn_info *sum);
 int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx);
@@ -553,6 +594,8 @@ void msgpipe_unpin(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 u32 msgpipe_pages_crc(u32 crc, struct page **pages, u32 off, u32 len);
 
 /* af.c */
+int msgpipe_af_bind(struct socket *sock, struct sockaddr *uaddr, int len);
+void msgpipe_sock_unbind(struct msgpipe_sock *msk);
 int msgpipe_af_init(void);
 void msgpipe_af_exit(void);
 struct msgpipe_sock *msgpipe_sock_alloc(struct net *net, struct socket *sock,

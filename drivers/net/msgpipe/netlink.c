@@ -19,6 +19,7 @@
 #include <net/ipv6.h>
 #include <uapi/linux/msgpipe_nl.h>
 #include "msgpipe.h"
+#include "rdm.h"
 #include "nl_policy.h"
 #include "stats.h"
 
@@ -530,6 +531,7 @@ static int msgpipe_nl_defaults_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct msgpipe_net *mn = msgpipe_nl_net(info);
 	struct sk_buff *msg;
+	unsigned int i;
 	void *hdr;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -538,23 +540,51 @@ static int msgpipe_nl_defaults_get(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &msgpipe_nl_family, 0,
 				MSGPIPE_CMD_DEFAULTS_GET);
 	if (!hdr || nla_put_u32(msg, MSGPIPE_A_DEFAULT_CONNS,
-				READ_ONCE(mn->pipe_conns))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
+				READ_ONCE(mn->pipe_conns)))
+		goto err_free;
+	for (i = 0; i < MSGPIPE_RDM_NR_TUN; i++)
+		if (nla_put_u32(msg, MSGPIPE_A_DEFAULT_RDM_TIME_US + i,
+				READ_ONCE(*(u32 *)((u8 *)&mn->rdm_tun +
+					msgpipe_rdm_tunables[i].offset))))
+			goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
 }
 
+/* The policy checked every range; the RDM attributes follow the order of
+ * msgpipe_rdm_tunables.
+ */
 static int msgpipe_nl_defaults_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct msgpipe_net *mn = msgpipe_nl_net(info);
+	struct nlattr **tb = info->attrs;
+	bool any = false;
+	unsigned int i;
 
-	if (msgpipe_nl_missing(info, MSGPIPE_A_DEFAULT_CONNS,
-			       "default-conns is required"))
+	if (tb[MSGPIPE_A_DEFAULT_CONNS]) {
+		WRITE_ONCE(mn->pipe_conns,
+			   nla_get_u32(tb[MSGPIPE_A_DEFAULT_CONNS]));
+		any = true;
+	}
+	for (i = 0; i < MSGPIPE_RDM_NR_TUN; i++) {
+		struct nlattr *a = tb[MSGPIPE_A_DEFAULT_RDM_TIME_US + i];
+
+		if (!a)
+			continue;
+		if (msgpipe_rdm_tun_set(&mn->rdm_tun, i, nla_get_u32(a))) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a, "value out of range");
+			return -EINVAL;
+		}
+		any = true;
+	}
+	if (!any) {
+		NL_SET_ERR_MSG(info->extack, "no default to set");
 		return -EINVAL;
-	WRITE_ONCE(mn->pipe_conns,
-		   nla_get_u32(info->attrs[MSGPIPE_A_DEFAULT_CONNS]));
+	}
 	return 0;
 }
 

@@ -47,9 +47,34 @@ const struct nla_policy msgpipe_nl_agent_set_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_KNOB_VALUE] = { .type = NLA_U64 },
 };
 
+/* Ranges wider than the policy's s16 fields (the spec's checks). */
+static struct netlink_range_validation msgpipe_nl_rdm_time_range = {
+	.min = 0, .max = 10000000,
+};
+
+static struct netlink_range_validation msgpipe_nl_rdm_size_range = {
+	.min = 0, .max = 67108864,
+};
+
+static struct netlink_range_validation msgpipe_nl_rdm_retry_range = {
+	.min = 10, .max = 600000,
+};
+
 const struct nla_policy msgpipe_nl_defaults_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_DEFAULT_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
 						     MSGPIPE_PIPE_CONNS_MAX),
+	[MSGPIPE_A_DEFAULT_RDM_TIME_US] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_time_range),
+	[MSGPIPE_A_DEFAULT_RDM_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_size_range),
+	[MSGPIPE_A_DEFAULT_RDM_RETRY_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_retry_range),
+	[MSGPIPE_A_DEFAULT_RDM_RETRIES] = NLA_POLICY_RANGE(NLA_U32, 0, 100),
+	[MSGPIPE_A_DEFAULT_RDM_RX_TIME_US] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_time_range),
+	[MSGPIPE_A_DEFAULT_RDM_RX_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_size_range),
+	[MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS] = NLA_POLICY_RANGE(NLA_U32, 0, 10000),
 };
 
 /* Requests without attributes (defaults-get): any attribute is refused. */

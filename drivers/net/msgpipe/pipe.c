@@ -56,6 +56,7 @@ static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 	pipe->state = MSGPIPE_PIPE_UP;
 	INIT_LIST_HEAD(&pipe->sessions);
 	INIT_LIST_HEAD(&pipe->backlog);
+	pipe->throttle_until = jiffies;
 	pipe->inbound = inbound;
 	pipe->peer = *peer;
 	pipe->id = atomic_inc_return(&msgpipe_pipe_ids);
@@ -165,7 +166,7 @@ void msgpipe_pipe_put(struct msgpipe_pipe *pipe)
 		queue_work(msgpipe_wq, &pipe->destroy_work);
 }
 
-/* Called with mn->lock held. */
+/* Called with mn->lock held. @msk NULL: a SOCK_RDM destination. */
 static int msgpipe_pipe_session_attach(struct msgpipe_pipe *pipe,
 				       struct msgpipe_sock *msk)
 {
@@ -176,12 +177,48 @@ static int msgpipe_pipe_session_attach(struct msgpipe_pipe *pipe,
 		err = pipe->err ?: -ENOTCONN;
 	} else {
 		refcount_inc(&pipe->refs);
-		list_add_tail(&msk->pipe_node, &pipe->sessions);
 		pipe->nr_sessions++;
-		msk->pipe = pipe;
+		if (msk) {
+			list_add_tail(&msk->pipe_node, &pipe->sessions);
+			msk->pipe = pipe;
+		}
 	}
 	spin_unlock(&pipe->lock);
 	return err;
+}
+
+/* An outbound pipe nobody uses or keeps leaves the engine's list; the
+ * caller then drops the list's reference. Under mn->lock and pipe->lock.
+ */
+static bool msgpipe_pipe_unlist_idle(struct msgpipe_pipe *pipe)
+{
+	if (pipe->nr_sessions || pipe->inbound || pipe->persist ||
+	    list_empty(&pipe->node))
+		return false;
+	list_del_init(&pipe->node);
+	return true;
+}
+
+/* Drop a user of @pipe: a session (unlisted here) or, @msk NULL, a
+ * SOCK_RDM destination.
+ */
+static void msgpipe_pipe_user_del(struct msgpipe_pipe *pipe,
+				  struct msgpipe_sock *msk)
+{
+	struct msgpipe_net *mn = pipe->mn;
+	bool unlist;
+
+	mutex_lock(&mn->lock);
+	spin_lock(&pipe->lock);
+	if (msk)
+		list_del_init(&msk->pipe_node);
+	pipe->nr_sessions--;
+	unlist = msgpipe_pipe_unlist_idle(pipe);
+	spin_unlock(&pipe->lock);
+	mutex_unlock(&mn->lock);
+	if (unlist)
+		msgpipe_pipe_put(pipe);
+	msgpipe_pipe_put(pipe);
 }
 
 /**
@@ -211,27 +248,11 @@ int msgpipe_pipe_session_add(struct msgpipe_pipe *pipe,
 void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
 {
 	struct msgpipe_pipe *pipe = msk->pipe;
-	struct msgpipe_net *mn;
-	bool unlist = false;
 
 	if (!pipe)
 		return;
-	mn = pipe->mn;
-	mutex_lock(&mn->lock);
-	spin_lock(&pipe->lock);
-	list_del_init(&msk->pipe_node);
-	pipe->nr_sessions--;
-	if (!pipe->nr_sessions && !pipe->inbound && !pipe->persist &&
-	    !list_empty(&pipe->node)) {
-		list_del_init(&pipe->node);
-		unlist = true;
-	}
-	spin_unlock(&pipe->lock);
-	mutex_unlock(&mn->lock);
+	msgpipe_pipe_user_del(pipe, msk);
 	msk->pipe = NULL;
-	if (unlist)
-		msgpipe_pipe_put(pipe);
-	msgpipe_pipe_put(pipe);
 }
 
 /**
@@ -244,16 +265,12 @@ void msgpipe_pipe_session_del(struct msgpipe_sock *msk)
 void msgpipe_pipe_set_keep(struct msgpipe_pipe *pipe, bool keep)
 {
 	struct msgpipe_net *mn = pipe->mn;
-	bool unlist = false;
+	bool unlist;
 
 	mutex_lock(&mn->lock);
 	spin_lock(&pipe->lock);
 	pipe->persist = keep;
-	if (!keep && !pipe->nr_sessions && !pipe->inbound &&
-	    !list_empty(&pipe->node)) {
-		list_del_init(&pipe->node);
-		unlist = true;
-	}
+	unlist = msgpipe_pipe_unlist_idle(pipe);
 	spin_unlock(&pipe->lock);
 	mutex_unlock(&mn->lock);
 	if (unlist)
@@ -464,6 +481,58 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 	mutex_unlock(&mn->lock);
 	msgpipe_pipe_put(pipe);
 	return err;
+}
+
+/**
+ * msgpipe_pipe_use() - the pipe to @addr's host, for a SOCK_RDM destination
+ * @mn:   engine
+ * @addr: the destination (validated by the caller)
+ *
+ * Like msgpipe_pipe_connect() without a session: the pipe counts the
+ * caller as a user and stays open until msgpipe_pipe_unuse(). May sleep
+ * in a TCP connect.
+ *
+ * Return: the pipe with a reference for the caller, or ERR_PTR.
+ */
+struct msgpipe_pipe *msgpipe_pipe_use(struct msgpipe_net *mn,
+				      const struct sockaddr_msgpipe *addr)
+{
+	struct sockaddr_storage peer;
+	struct msgpipe_pipe *pipe;
+	int len, err;
+
+	len = msgpipe_addr_to_tcp(addr, mn->tcp_port, &peer);
+	if (len < 0)
+		return ERR_PTR(len);
+
+	mutex_lock(&mn->lock);
+	pipe = msgpipe_pipe_find(mn, &peer);
+	err = pipe ? msgpipe_pipe_session_attach(pipe, NULL) : -ENOENT;
+	mutex_unlock(&mn->lock);
+	if (!err)
+		return pipe;
+	if (err != -ENOENT)
+		return ERR_PTR(err);
+
+	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false);
+	if (IS_ERR(pipe))
+		return pipe;
+	mutex_lock(&mn->lock);
+	err = msgpipe_pipe_session_attach(pipe, NULL);
+	mutex_unlock(&mn->lock);
+	msgpipe_pipe_put(pipe);
+	return err ? ERR_PTR(err) : pipe;
+}
+
+/**
+ * msgpipe_pipe_unuse() - a SOCK_RDM destination is done with a pipe
+ * @pipe: from msgpipe_pipe_use(); its reference is dropped
+ *
+ * An outbound pipe left without users is closed gracefully.
+ */
+void msgpipe_pipe_unuse(struct msgpipe_pipe *pipe)
+{
+	msgpipe_pipe_user_del(pipe, NULL);
 }
 
 /**

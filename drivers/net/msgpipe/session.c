@@ -20,6 +20,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 #include "msgpipe.h"
+#include "rdm.h"
 #include "stats.h"
 
 /**
@@ -346,6 +347,15 @@ int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 	if (f->type == MSGPIPE_T_SYNC) {
 		msgpipe_rxbuf_free(buf);
 		return msgpipe_session_rx_sync(pipe, f);
+	}
+	switch (f->type) {
+	case MSGPIPE_T_BATCH:
+		return msgpipe_rdm_rx_batch(pipe, f, buf);
+	case MSGPIPE_T_BATCH_ACK:
+		return msgpipe_rdm_rx_ack(pipe, f, buf);
+	case MSGPIPE_T_THROTTLE:
+		msgpipe_rxbuf_free(buf);
+		return msgpipe_rdm_rx_throttle(pipe, f);
 	}
 	if (f->type == MSGPIPE_T_HELLO) {
 		/* Only the first frame of a connection, read by dial.c. */

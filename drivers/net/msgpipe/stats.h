@@ -27,6 +27,11 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RX_BUFS,		/* G: rx buffers alive */
 	MSGPIPE_STAT_RX_PAGES,		/* G: pages held for rx */
 	MSGPIPE_STAT_RX_QUEUED,		/* G: bytes received, not yet read */
+	MSGPIPE_STAT_RDM_ITEMS,		/* G: RDM items not completed */
+	MSGPIPE_STAT_RDM_BATCHES,	/* G: RDM batches not acknowledged */
+	MSGPIPE_STAT_RDM_DESTS,		/* G: RDM destinations */
+	MSGPIPE_STAT_RDM_RX_BATCHES,	/* G: RDM batches received, not read */
+	MSGPIPE_STAT_RDM_SEEN,		/* G: RDM GUIDs remembered for dedup */
 	MSGPIPE_STAT_TX_MSGS,		/* T: messages sent */
 	MSGPIPE_STAT_TX_BYTES,		/* T: payload bytes sent */
 	MSGPIPE_STAT_RX_MSGS,		/* T: messages fully received */
@@ -56,6 +61,24 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RECONNECTS,	/* T: pipes given a new connection */
 	MSGPIPE_STAT_TX_INVALID,	/* T: frames not sent: their session closed */
 	MSGPIPE_STAT_HELLO_DROPPED,	/* T: connections closed, too many waiting for HELLO */
+	MSGPIPE_STAT_RDM_ITEMS_SENT,	/* T: RDM items queued by sendmsg() */
+	MSGPIPE_STAT_RDM_COMPLETIONS,	/* T: RDM items completed */
+	MSGPIPE_STAT_RDM_DEST_FAILS,	/* T: RDM item destinations failed */
+	MSGPIPE_STAT_RDM_ELEMENTS,	/* T: RDM tracking elements closed */
+	MSGPIPE_STAT_RDM_BATCHES_SENT,	/* T: BATCH frames posted */
+	MSGPIPE_STAT_RDM_RESENDS,	/* T: of those, resends */
+	MSGPIPE_STAT_RDM_OPEN_FAILS,	/* T: pipes an RDM destination could not open */
+	MSGPIPE_STAT_RDM_THROTTLED,	/* T: RDM sends put off by a THROTTLE */
+	MSGPIPE_STAT_RDM_ACK_FRAMES_TX,	/* T: BATCH_ACK frames sent */
+	MSGPIPE_STAT_RDM_ACK_FRAMES_RX,	/* T: BATCH_ACK frames received */
+	MSGPIPE_STAT_RDM_ACK_UNKNOWN,	/* T: acknowledged GUIDs not waited for */
+	MSGPIPE_STAT_RDM_THROTTLE_TX,	/* T: THROTTLE frames sent */
+	MSGPIPE_STAT_RDM_THROTTLE_RX,	/* T: THROTTLE frames received */
+	MSGPIPE_STAT_RDM_RX_ITEMS,	/* T: RDM items delivered to sockets */
+	MSGPIPE_STAT_RDM_RX_READ,	/* T: RDM items read */
+	MSGPIPE_STAT_RDM_RX_DUPS,	/* T: RDM batches received twice */
+	MSGPIPE_STAT_RDM_RX_OVERFLOWS,	/* T: RDM batches not taken: queue full */
+	MSGPIPE_STAT_RDM_RX_REFUSED,	/* T: RDM batches for a port without socket */
 	MSGPIPE_STAT_NR,
 };
 

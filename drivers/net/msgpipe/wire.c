@@ -117,6 +117,40 @@ static int msgpipe_wire_check_data(const struct msgpipe_frame *f)
 	return 0;
 }
 
+/* BATCH, BATCH_ACK, THROTTLE: the frames of SOCK_RDM (seed 003). */
+static int msgpipe_wire_check_rdm(const struct msgpipe_frame *f)
+{
+	if (f->flags || f->msg_window)
+		return -EPROTO;
+	switch (f->type) {
+	case MSGPIPE_T_BATCH:
+		if (!f->port || f->dst_sid || !f->src_sid ||
+		    (!f->msg_seq && !f->stream_seq) || f->offset > 0xffff ||
+		    f->window > MSGPIPE_BATCH_HORIZON_MAX)
+			return -EPROTO;
+		if (!f->total_len || f->total_len > MSGPIPE_BATCH_ITEMS_MAX ||
+		    f->chunk_len / sizeof(struct msgpipe_batch_item) <
+		    f->total_len)
+			return -EPROTO;
+		return 0;
+	case MSGPIPE_T_BATCH_ACK:
+		if (f->port || f->dst_sid || f->src_sid || f->msg_seq ||
+		    f->stream_seq || f->offset || f->window)
+			return -EPROTO;
+		if (!f->total_len || f->total_len > MSGPIPE_BATCH_ACK_MAX ||
+		    f->chunk_len != f->total_len *
+		    sizeof(struct msgpipe_batch_ack))
+			return -EPROTO;
+		return 0;
+	default: /* MSGPIPE_T_THROTTLE */
+		if (f->port || f->dst_sid || f->src_sid || f->msg_seq ||
+		    f->stream_seq || f->offset || f->total_len || f->chunk_len ||
+		    f->window > MSGPIPE_THROTTLE_MAX_MS)
+			return -EPROTO;
+		return 0;
+	}
+}
+
 static int msgpipe_wire_check(const struct msgpipe_frame *f)
 {
 	if (f->type == 0 || f->type >= MSGPIPE_T_MAX)
@@ -130,6 +164,9 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 		return -EPROTO;
 	if ((f->flags & MSGPIPE_F_DATA_CRC) && f->type != MSGPIPE_T_DATA)
 		return -EPROTO;
+	if (f->type == MSGPIPE_T_BATCH || f->type == MSGPIPE_T_BATCH_ACK ||
+	    f->type == MSGPIPE_T_THROTTLE)
+		return msgpipe_wire_check_rdm(f);
 	if (f->type != MSGPIPE_T_SYNC && f->port)
 		return -EPROTO;
 
@@ -303,3 +340,76 @@ void msgpipe_wire_sack_encode(const struct msgpipe_range *r, unsigned int n,
 	}
 }
 EXPORT_SYMBOL_GPL(msgpipe_wire_sack_encode);
+
+/**
+ * msgpipe_wire_batch_item() - the next item of a BATCH payload
+ * @buf:      the payload
+ * @len:      its length (the frame's @chunk_len)
+ * @off:      where the next item header is; advanced past the item
+ * @item_off: where the item's bytes start in @buf
+ * @item_len: how many
+ * @flags:    its flags
+ *
+ * Items are struct msgpipe_batch_item headers each followed by the item's
+ * bytes and zero padding to 4 bytes; the last item ends the payload.
+ *
+ * Return: 0, or -EPROTO when the record does not fit, is empty or too
+ * long, has unknown flags or non-zero padding.
+ */
+int msgpipe_wire_batch_item(const void *buf, u32 len, u32 *off,
+			    u32 *item_off, u32 *item_len, u32 *flags)
+{
+	const unsigned char *p = buf;
+	struct msgpipe_batch_item h;
+	u32 n, pad, i;
+
+	if (*off > len || len - *off < sizeof(h))
+		return -EPROTO;
+	memcpy(&h, p + *off, sizeof(h));
+	n = be32_to_cpu(h.len);
+	*flags = be32_to_cpu(h.flags);
+	if (!n || n > MSGPIPE_RDM_ITEM_MAX || (*flags & ~MSGPIPE_ITEM_PRIORITY))
+		return -EPROTO;
+	pad = (4 - (n & 3)) & 3;
+	if (len - *off - sizeof(h) < n + pad)
+		return -EPROTO;
+	*item_off = *off + sizeof(h);
+	*item_len = n;
+	for (i = 0; i < pad; i++)
+		if (p[*item_off + n + i])
+			return -EPROTO;
+	*off = *item_off + n + pad;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_batch_item);
+
+/**
+ * msgpipe_wire_batch_ack() - record @i of a BATCH_ACK payload
+ * @buf:    the payload
+ * @len:    its length
+ * @i:      which record
+ * @hi:     GUID, high half
+ * @lo:     GUID, low half
+ * @status: 0 or -errno
+ *
+ * Return: 0, or -EPROTO for a record past the end, a zero GUID, a status
+ * that is no errno, or non-zero padding.
+ */
+int msgpipe_wire_batch_ack(const void *buf, u32 len, u32 i,
+			   u64 *hi, u64 *lo, int *status)
+{
+	struct msgpipe_batch_ack a;
+	u32 st;
+
+	if (i >= len / sizeof(a))
+		return -EPROTO;
+	memcpy(&a, (const unsigned char *)buf + i * sizeof(a), sizeof(a));
+	*hi = be64_to_cpu(a.guid_hi);
+	*lo = be64_to_cpu(a.guid_lo);
+	st = be32_to_cpu(a.status);
+	if ((!*hi && !*lo) || st > 4095 || a.pad)
+		return -EPROTO;
+	*status = -(int)st;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msgpipe_wire_batch_ack);

@@ -3,7 +3,8 @@
  * Writes the seed corpora. wire: one frame of every type the host and the
  * agent send, encoded by the module's own wire.c with the field values of a
  * real session (HELLO on slot 2 of 8, SYNC to port 4500, a 1 MiB message in
- * 256 KiB chunks, an ACK with two selective blocks, FIN), each checked to
+ * 256 KiB chunks, an ACK with two selective blocks, FIN, a SOCK_RDM batch,
+ * its acknowledgment, THROTTLE), each checked to
  * decode; control byte 0: the checksums are the encoder's. nl: the requests
  * msgpipectl sends, one per policy, and names at their length limit.
  *
@@ -166,6 +167,11 @@ static void nl_corpus(const char *dir)
 	req_start(&r, FUZZ_NL_DEFAULTS);
 	req_u32(&r, MSGPIPE_A_DEFAULT_CONNS, 4);
 	req_write(dir, "defaults_set", &r);
+	req_start(&r, FUZZ_NL_DEFAULTS);
+	req_u32(&r, MSGPIPE_A_DEFAULT_RDM_TIME_US, 5000);
+	req_u32(&r, MSGPIPE_A_DEFAULT_RDM_SIZE, 1 << 20);
+	req_u32(&r, MSGPIPE_A_DEFAULT_RDM_RETRY_MS, 700000);
+	req_write(dir, "defaults_set_rdm", &r);
 	req_start(&r, FUZZ_NL_NONE);
 	req_write(dir, "defaults_get", &r);
 }
@@ -224,5 +230,31 @@ int main(int argc, char **argv)
 	f = (struct msgpipe_frame){ .type = MSGPIPE_T_FIN_ACK, .dst_sid = 17,
 		.src_sid = 33 };
 	put(argv[1], "fin_ack", &f, NULL, 0);
+	/* SOCK_RDM: a batch of a 5-byte item and a priority 8-byte one,
+	 * its acknowledgment (one delivered, one refused), a THROTTLE.
+	 */
+	{
+		static const unsigned char items[] = {
+			0, 0, 0, 5, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o', 0, 0, 0,
+			0, 0, 0, 8, 0, 0, 0, 1, 'p', 'r', 'i', 'o', 'r', 'i', 't', 'y',
+		};
+		struct msgpipe_batch_ack acks[2] = {
+			{ .guid_hi = htobe64(0x8badf00dULL), .guid_lo = htobe64(41) },
+			{ .guid_hi = htobe64(0x8badf00dULL), .guid_lo = htobe64(42),
+			  .status = htobe32(111) },
+		};
+
+		f = (struct msgpipe_frame){ .type = MSGPIPE_T_BATCH, .port = 5000,
+			.src_sid = 9, .offset = 7000, .msg_seq = 0x8badf00dULL,
+			.stream_seq = 41, .total_len = 2, .chunk_len = sizeof(items),
+			.window = 14000 };
+		put(argv[1], "batch", &f, items, sizeof(items));
+		f = (struct msgpipe_frame){ .type = MSGPIPE_T_BATCH_ACK,
+			.total_len = 2, .chunk_len = sizeof(acks) };
+		put(argv[1], "batch_ack", &f, acks, sizeof(acks));
+		f = (struct msgpipe_frame){ .type = MSGPIPE_T_THROTTLE,
+			.window = 300 };
+		put(argv[1], "throttle", &f, NULL, 0);
+	}
 	return 0;
 }

@@ -107,6 +107,8 @@ static bool attr_valid(const struct nla_policy *pt, const struct nlattr *nla)
 		return true;
 	case NLA_VALIDATE_RANGE:
 		return v >= (u64)pt->min && v <= (u64)pt->max;
+	case NLA_VALIDATE_RANGE_PTR:
+		return v >= pt->range->min && v <= pt->range->max;
 	case NLA_VALIDATE_MIN:
 		return v >= (u64)pt->min;
 	case NLA_VALIDATE_MAX:
@@ -196,6 +198,24 @@ static void check_accepted(int kind, struct nlattr **tb)
 			break;
 		case MSGPIPE_A_KNOB_VALUE:
 			ok = nla_len(nla) == 8;
+			break;
+		/* SOCK_RDM defaults: the ranges uapi/linux/msgpipe.h gives. */
+		case MSGPIPE_A_DEFAULT_RDM_TIME_US:
+		case MSGPIPE_A_DEFAULT_RDM_RX_TIME_US:
+			ok = nla_len(nla) == 4 && v <= 10000000;
+			break;
+		case MSGPIPE_A_DEFAULT_RDM_SIZE:
+		case MSGPIPE_A_DEFAULT_RDM_RX_SIZE:
+			ok = nla_len(nla) == 4 && v <= 64 << 20;
+			break;
+		case MSGPIPE_A_DEFAULT_RDM_RETRY_MS:
+			ok = nla_len(nla) == 4 && v >= 10 && v <= 600000;
+			break;
+		case MSGPIPE_A_DEFAULT_RDM_RETRIES:
+			ok = nla_len(nla) == 4 && v <= 100;
+			break;
+		case MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS:
+			ok = nla_len(nla) == 4 && v <= 10000;
 			break;
 		default:
 			fail("accepted an attribute no request takes", kind,

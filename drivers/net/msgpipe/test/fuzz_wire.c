@@ -6,7 +6,9 @@
  * byte reseals the header checksum first, so the fuzzer gets past it and
  * reaches the field rules. Checks beyond "no crash": a frame the decoder
  * accepts encodes back to the same bytes, and its selective blocks (for an
- * ACK) decode to ascending, disjoint ranges above the cumulative point.
+ * ACK) decode to ascending, disjoint ranges above the cumulative point;
+ * a BATCH payload's items and a BATCH_ACK's records are walked the way
+ * the host does, each item lying inside the payload.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -21,6 +23,31 @@ static void reseal(struct msgpipe_wire_hdr *h)
 {
 	h->hdr_crc = 0;
 	h->hdr_crc = htobe32(crc32c(~0U, h, sizeof(*h)));
+}
+
+/* Walk a BATCH's items or a BATCH_ACK's records as the host does. */
+static void fuzz_rdm(const struct msgpipe_frame *f, const unsigned char *p)
+{
+	unsigned int i, off = 0, ioff, ilen, flags;
+	unsigned long long hi, lo;
+	int st;
+
+	if (f->type == MSGPIPE_T_BATCH_ACK) {
+		for (i = 0; i < f->total_len; i++)
+			if (!msgpipe_wire_batch_ack(p, f->chunk_len, i, (void *)&hi,
+						    (void *)&lo, &st) &&
+			    (st > 0 || st < -4095 || (!hi && !lo)))
+				abort();
+		return;
+	}
+	for (i = 0; i < f->total_len; i++) {
+		if (msgpipe_wire_batch_item(p, f->chunk_len, &off, &ioff, &ilen,
+					    &flags))
+			return;
+		if (!ilen || ioff + ilen > f->chunk_len || off > f->chunk_len ||
+		    off < ioff + ilen)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -49,7 +76,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	msgpipe_wire_encode(&f, &back);
 	if (memcmp(&back, buf, sizeof(back)))
 		abort();
-	if (f.type != MSGPIPE_T_ACK || f.chunk_len > len - sizeof(h))
+	if (f.chunk_len > len - sizeof(h))
+		goto out;
+	if (f.type == MSGPIPE_T_BATCH || f.type == MSGPIPE_T_BATCH_ACK) {
+		fuzz_rdm(&f, buf + sizeof(h));
+		goto out;
+	}
+	if (f.type != MSGPIPE_T_ACK)
 		goto out;
 	n = msgpipe_wire_sack_decode(&f, buf + sizeof(h), r);
 	if (n < 0)

@@ -381,4 +381,147 @@ TEST(msgpipe_wire_valid__fin_ack_without_peer)
 	EXPECT_EQ(0, msgpipe_wire_valid(&f));
 }
 
+static struct msgpipe_frame batch_frame(void)
+{
+	struct msgpipe_frame f = {
+		.type = MSGPIPE_T_BATCH, .port = 5000, .src_sid = 3,
+		.offset = 77, .msg_seq = 0x1234, .stream_seq = 9,
+		.total_len = 2, .chunk_len = 24, .window = 12000,
+	};
+	return f;
+}
+
+TEST(msgpipe_wire_decode__batch_rules)
+{
+	struct msgpipe_frame f = batch_frame();
+
+	EXPECT_EQ(0, decode_of(f));
+	f.port = 0;			/* no destination port */
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.dst_sid = 1;			/* batches have no session */
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.msg_seq = 0;			/* no GUID */
+	f.stream_seq = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.offset = 0x10000;		/* origin port beyond 16 bits */
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.chunk_len = 15;		/* less than one header per item */
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.total_len = 0;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.window = MSGPIPE_BATCH_HORIZON_MAX + 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = batch_frame();
+	f.flags = MSGPIPE_F_DATA_CRC;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+TEST(msgpipe_wire_decode__batch_ack_and_throttle_rules)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_BATCH_ACK, .total_len = 2,
+				   .chunk_len = 48 };
+
+	EXPECT_EQ(0, decode_of(f));
+	f.chunk_len = 47;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.chunk_len = 48;
+	f.src_sid = 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f = (struct msgpipe_frame){ .type = MSGPIPE_T_THROTTLE, .window = 300 };
+	EXPECT_EQ(0, decode_of(f));
+	f.window = MSGPIPE_THROTTLE_MAX_MS + 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.window = 10;
+	f.chunk_len = 4;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+}
+
+/* Two items: 3 bytes (padded to 4) and 4 bytes, the second priority. */
+static const unsigned char batch_payload[] = {
+	0, 0, 0, 3, 0, 0, 0, 0, 'a', 'b', 'c', 0,
+	0, 0, 0, 4, 0, 0, 0, 1, 'w', 'x', 'y', 'z',
+};
+
+TEST(msgpipe_wire_batch_item__walks_items)
+{
+	unsigned int off = 0, ioff, ilen, flags;
+
+	ASSERT_EQ(0, msgpipe_wire_batch_item(batch_payload, 24, &off, &ioff,
+					     &ilen, &flags));
+	EXPECT_EQ(8, ioff);
+	EXPECT_EQ(3, ilen);
+	EXPECT_EQ(0, flags);
+	EXPECT_EQ(12, off);
+	ASSERT_EQ(0, msgpipe_wire_batch_item(batch_payload, 24, &off, &ioff,
+					     &ilen, &flags));
+	EXPECT_EQ(20, ioff);
+	EXPECT_EQ(4, ilen);
+	EXPECT_EQ(MSGPIPE_ITEM_PRIORITY, flags);
+	EXPECT_EQ(24, off);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(batch_payload, 24, &off,
+						   &ioff, &ilen, &flags));
+}
+
+TEST(msgpipe_wire_batch_item__malformed)
+{
+	unsigned int off, ioff, ilen, flags;
+	unsigned char p[sizeof(batch_payload)];
+
+	memcpy(p, batch_payload, sizeof(p));
+	p[11] = 1;			/* padding not zero */
+	off = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(p, 24, &off, &ioff, &ilen,
+						   &flags));
+	memcpy(p, batch_payload, sizeof(p));
+	p[3] = 0;			/* empty item */
+	off = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(p, 24, &off, &ioff, &ilen,
+						   &flags));
+	memcpy(p, batch_payload, sizeof(p));
+	p[3] = 200;			/* runs past the payload */
+	off = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(p, 24, &off, &ioff, &ilen,
+						   &flags));
+	memcpy(p, batch_payload, sizeof(p));
+	p[7] = 2;			/* unknown flag */
+	off = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(p, 24, &off, &ioff, &ilen,
+						   &flags));
+	off = 20;			/* a header cut short */
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_item(batch_payload, 24, &off,
+						   &ioff, &ilen, &flags));
+}
+
+TEST(msgpipe_wire_batch_ack__records)
+{
+	struct msgpipe_batch_ack a[2] = {
+		{ .guid_hi = htobe64(5), .guid_lo = htobe64(6) },
+		{ .guid_hi = htobe64(7), .guid_lo = htobe64(8),
+		  .status = htobe32(111) },
+	};
+	unsigned long long hi, lo;
+	int st;
+
+	ASSERT_EQ(0, msgpipe_wire_batch_ack(a, sizeof(a), 1, (void *)&hi,
+					    (void *)&lo, &st));
+	EXPECT_EQ(7, hi);
+	EXPECT_EQ(8, lo);
+	EXPECT_EQ(-111, st);
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_ack(a, sizeof(a), 2, (void *)&hi,
+						  (void *)&lo, &st));
+	a[0].guid_hi = 0;			/* no GUID */
+	a[0].guid_lo = 0;
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_ack(a, sizeof(a), 0, (void *)&hi,
+						  (void *)&lo, &st));
+	a[1].status = htobe32(5000);		/* no errno */
+	EXPECT_EQ(-EPROTO, msgpipe_wire_batch_ack(a, sizeof(a), 1, (void *)&hi,
+						  (void *)&lo, &st));
+}
+
 TEST_HARNESS_MAIN

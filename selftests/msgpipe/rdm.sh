@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# SOCK_RDM (seed 003): batched, acknowledged items to many destinations.
+#  1. 1000 destinations (addresses 10.79.x.y on B, one receiving socket
+#     each on ports 5000..5999) x 100 items of 1 KiB from one socket on A
+#     (each destination's items in a row), plus items to 500 destinations
+#     at once: every item arrives once,
+#     intact, at its socket and completes once as delivered; far fewer
+#     BATCH_ACK frames than items. A destination that is down (an
+#     unreachable route) fails with ETIMEDOUT after the retries, one with
+#     no socket on its port with ECONNREFUSED, while the others succeed.
+#  2. A receiver that throttles (MSGPIPE_RDM_THROTTLE_MS 300) slows a
+#     sender of priority items, each sent when the last completed, to one
+#     batch per 300 ms.
+#  3. Namespace defaults over netlink reach new sockets.
+# run.sh checks afterwards that every counter is back to 0 and rmmod works.
+#
+#   +----------------------+          +-------------------------------+
+#   | netns A  10.77.0.1   |          | netns B  10.77.0.2            |
+#   |  mp_rdm send         |---veth---|  10.79.1.1 .. 10.79.4.250 (lo) |
+#   |  10.80.0.1 unreachable          |  mp_rdm recv: 1000 sockets    |
+#   +----------------------+          +-------------------------------+
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'cleanup_pair; rm -rf "$T"' EXIT
+setup_pair || exit 1
+CTL=$BIN/msgpipectl
+N=1000
+ITEMS=$(scaled 100)
+[ "$ITEMS" -ge 4 ] || ITEMS=4
+MULTI=4
+
+rdm_hosts $N || fail "adding $N addresses"
+ip -n "$NSA" route add unreachable 10.80.0.1/32
+
+before() { host_stat "$1" > "$T/$1.0"; }
+delta() { echo $(($(host_stat "$1") - $(cat "$T/$1.0"))); }
+
+# 1. Many destinations.
+for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements; do
+	before $c
+done
+TOTAL=$((N * ITEMS + MULTI * 500))
+nb "$BIN/mp_rdm" recv --port 5000 --socks $N --total $TOTAL --timeout 120 \
+	> "$T/recv" 2>&1 &
+rpid=$!
+wait_listening "$T/recv" || fail "receiver did not start"
+na "$BIN/mp_rdm" send --net 10.79.0.0 --port 5000 --dests $N --items $ITEMS \
+	--multi $MULTI --down 10.80.0.1 --refused 4999 --retries 3 \
+	--timeout 300 > "$T/send" 2>&1
+src=$?
+wait $rpid
+rrc=$?
+sed 's/^/# /' "$T/send" "$T/recv"
+check "sender: every item completed once, as expected (rc $src)" test $src = 0
+check "receiver: $TOTAL items, each once and intact (rc $rrc)" test $rrc = 0
+sent=$((N * ITEMS + 2 * ITEMS + MULTI))
+check "sender: $sent items completed" grep -q "send items $sent completed $sent " "$T/send"
+check "failures: the down and the refused destination only ($((2 * ITEMS)))" \
+	grep -q " failed $((2 * ITEMS)) wrong 0 twice 0 " "$T/send"
+acks=$(delta rdm_ack_frames_tx)
+items=$(delta rdm_rx_items)
+log "items delivered $items in $(delta rdm_batches_sent) BATCH frames" \
+	"($(delta rdm_elements) elements), acknowledged by $acks BATCH_ACK frames"
+check "BATCH_ACK frames ($acks) far fewer than items ($items)" \
+	test $((acks * 10)) -lt "$items"
+check "the down destination was retried" test "$(host_stat rdm_open_fails)" -gt 0
+
+# 2. Throttling: 10 priority items (one batch each) to one destination,
+# each sent once the one before completed.
+throttled() {	# throttled MS: seconds the sender took
+	nb "$BIN/mp_rdm" recv --port 6000 --socks 1 --total 10 --throttle "$1" \
+		--timeout 30 > "$T/trecv" 2>&1 &
+	local p=$!
+	wait_listening "$T/trecv" || fail "throttle receiver did not start" >&2
+	na "$BIN/mp_rdm" send --net 10.79.0.0 --port 6000 --dests 1 --items 10 \
+		--prio --sync --timeout 60 > "$T/tsend" 2>&1 ||
+		fail "throttled sender: $(cat "$T/tsend")" >&2
+	wait $p || fail "throttled receiver: $(cat "$T/trecv")" >&2
+	awk '/^send/ { for (i = 1; i < NF; i++) if ($i == "secs") print $(i + 1) }' "$T/tsend"
+}
+before rdm_throttled
+fast=$(throttled 0)
+slow=$(throttled 300)
+log "10 priority items: ${fast}s, ${slow}s with the receiver throttling at 300 ms"
+check "throttled: at least 9 x 300 ms (${slow}s)" \
+	python3 -c "import sys; sys.exit(0 if $slow >= 2.7 else 1)"
+check "the sender held batches back ($(delta rdm_throttled) times)" \
+	test "$(delta rdm_throttled)" -gt 0
+
+# 3. Defaults over netlink.
+na $CTL defaults set rdm_size 0 rdm_retries 7 || fail "defaults set"
+check "defaults show has them" \
+	bash -c "na() { ip netns exec $NSA \"\$@\"; }; na $CTL -j defaults show | python3 -c \"import json,sys; d=json.load(sys.stdin)[0]; assert d['rdm_size'] == 0 and d['rdm_retries'] == 7, d\""
+check "a new socket takes them" \
+	bash -c "ip netns exec $NSA $BIN/mp_rdm show | grep -q 'size 0 retry_ms 2000 retries 7'"
+check "an out-of-range default is refused with a message" \
+	bash -c "ip netns exec $NSA $CTL defaults set rdm_retries 1000 2>&1 | grep -q range"
+[ $FAILS = 0 ]
