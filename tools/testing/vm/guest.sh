@@ -8,6 +8,8 @@
 # to /run/results/status; the host trusts only that token and its own scan
 # of the console.
 set -u
+# The host boots again if the kernel died before this line (boot flake).
+: > /run/results/started
 . /run/results/job
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp MP_ROOT MP_MODDIR MP_RESULTS=/run/results
