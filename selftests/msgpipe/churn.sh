@@ -5,7 +5,9 @@
 #     MP_CHURN_SECS (120): afterwards the module's socket slab ("MSGPIPE")
 #     holds no object and the gauges are 0;
 #  2. a namespace deleted in the middle of a transfer: the peer's session
-#     fails (retire time 5 s) and everything is released;
+#     fails (retire time 5 s) and everything is released; and deleted while
+#     the sender waits for the peer's window (nothing in flight): the
+#     connections' keepalive finds the peer gone (dead_peer_ms);
 #  3. rmmod of the agent and then of the host while transfers run in two
 #     pairs of namespaces: both unload, the sessions fail cleanly.
 #
@@ -88,19 +90,67 @@ check "netns gone: the client's session failed ($(tail -n 1 "$T/cli2"), after $(
 check "netns gone: the gauges went back to 0" wait_idle
 na $CTL agent set soft retire_ms 60000
 
+# pair2_up: (re)create netns C and D and their veth (D's deletion takes
+# the veth with it).
+pair2_up() {
+	ip netns list | grep -qw "$NSC" || ip netns add "$NSC"
+	ip netns add "$NSD"
+	for ns in $NSC $NSD; do ip -n $ns link set lo up; done
+	ip link add veth-c netns "$NSC" type veth peer name veth-d netns "$NSD"
+	ip -n "$NSC" addr add 10.78.0.1/24 dev veth-c
+	ip -n "$NSD" addr add 10.78.0.2/24 dev veth-d
+	ip -n "$NSC" link set veth-c up
+	ip -n "$NSD" link set veth-d up
+}
+# exits_within PID SECS: PID ends within SECS seconds.
+exits_within() {
+	local end=$((SECONDS + $2))
+	while kill -0 "$1" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.5
+	done
+}
+
+# 2b. The peer's namespace goes away while the sender waits for its window:
+# nothing is in flight, so only the connections' keepalive and user
+# timeout (dead_peer_ms) notice; the pipe then fails after reconnect_ms.
+pair2_up
+mkfifo "$T/hold"
+ip netns exec "$NSD" "$BIN/mp_xfer" server --port 4903 --hold \
+	< "$T/hold" > "$T/srv3" 2>&1 &
+exec 7> "$T/hold"	# held open: the server holds while it is
+wait_listening "$T/srv3" || fail "holding server did not listen"
+ip netns exec "$NSC" "$BIN/mp_xfer" client --addr 10.78.0.2 --port 4903 \
+	--count 64 --msgsize 16777216 > "$T/cli3" 2>&1 &
+cpid=$!
+# Until the window closed: the client's unacknowledged bytes reach 0.
+sleep 3
+for i in $(seq 100); do
+	[ "$(host_stat tx_unacked_bytes)" = 0 ] && break
+	sleep 0.2
+done
+ip netns pids "$NSD" | xargs -r kill -9
+ip netns del "$NSD"
+t0=$SECONDS
+exits_within $cpid 120
+gone=$?
+[ $gone = 0 ] || kill -9 $cpid
+wait $cpid
+crc=$?
+check "window closed, netns gone: the client's session failed ($(tail -n 1 "$T/cli3"), after $((SECONDS - t0))s)" \
+	test $gone = 0 -a $crc != 0
+check "window closed, netns gone: the gauges went back to 0" wait_idle
+exec 7>&-
+
 # 3. rmmod while two pairs of namespaces transfer.
-ip netns add "$NSB" && ip netns add "$NSC" && ip netns add "$NSD"
-for ns in $NSB $NSC $NSD; do ip -n $ns link set lo up; done
+ip netns add "$NSB"
+ip -n "$NSB" link set lo up
 ip link add veth-b2 netns "$NSA" type veth peer name veth-b netns "$NSB"
 ip -n "$NSA" addr add 10.79.0.1/24 dev veth-b2
 ip -n "$NSB" addr add 10.79.0.2/24 dev veth-b
-ip link add veth-c netns "$NSC" type veth peer name veth-d netns "$NSD"
-ip -n "$NSC" addr add 10.78.0.1/24 dev veth-c
-ip -n "$NSD" addr add 10.78.0.2/24 dev veth-d
 ip -n "$NSA" link set veth-b2 up
 ip -n "$NSB" link set veth-b up
-ip -n "$NSC" link set veth-c up
-ip -n "$NSD" link set veth-d up
+pair2_up
 nb "$BIN/mp_xfer" server --port 4902 > "$T/s1" 2>&1 &
 ip netns exec "$NSD" "$BIN/mp_xfer" server --port 4902 > "$T/s2" 2>&1 &
 wait_listening "$T/s1" && wait_listening "$T/s2" || fail "servers did not listen"

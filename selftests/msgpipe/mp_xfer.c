@@ -438,6 +438,13 @@ static int run_server(const struct opts *o)
 		perror("mp_xfer: accept");
 		return 1;
 	}
+	if (o->hold) {
+		char c;
+
+		/* Leave the window closed until stdin closes. */
+		while (read(0, &c, 1) > 0)
+			;
+	}
 	if (o->out) {
 		out = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (out < 0) {
@@ -544,6 +551,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mp_xfer server --port P [--tcp] [--out FILE] [--bufsize B] [--waitall] [--report]\n"
+		"                      [--hold (read nothing until stdin closes)]\n"
 		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
 		"                      [--file F --msgsize M] [--count N --msgsize M]\n"
 		"                      [--zerocopy] [--report] [--hold]\n"

@@ -36,7 +36,31 @@ static unsigned int msgpipe_reconnect_ms = 10000;
 module_param_named(reconnect_ms, msgpipe_reconnect_ms, uint, 0644);
 MODULE_PARM_DESC(reconnect_ms, "give a broken pipe this long to reconnect");
 
+static unsigned int msgpipe_dead_peer_ms = 15000;
+module_param_named(dead_peer_ms, msgpipe_dead_peer_ms, uint, 0644);
+MODULE_PARM_DESC(dead_peer_ms, "a connection silent this long is broken");
+
 #define MSGPIPE_BACKOFF_MIN	(msecs_to_jiffies(10) ?: 1)
+#define MSGPIPE_KEEPIDLE_S	5
+
+/* A peer that vanished without a word (its namespace deleted, a cable
+ * pulled) must still break the connection: a session waiting for the
+ * peer's window has nothing in flight, so neither the agent's timeouts nor
+ * TCP's retransmissions would ever notice. Keepalive probes the idle
+ * connection and the user timeout bounds both probes and retransmissions.
+ */
+static void msgpipe_conn_tune(struct sock *sk)
+{
+	unsigned int dead = clamp(READ_ONCE(msgpipe_dead_peer_ms), 1000U,
+				  3600000U);
+
+	tcp_sock_set_nodelay(sk);
+	sock_set_keepalive(sk);
+	tcp_sock_set_keepidle(sk, MSGPIPE_KEEPIDLE_S);
+	tcp_sock_set_keepintvl(sk, 1);
+	tcp_sock_set_keepcnt(sk, dead / 1000);
+	tcp_sock_set_user_timeout(sk, dead);
+}
 
 static int msgpipe_hello_send(struct socket *sock, u64 token, bool join,
 			      u32 idx, u32 nconns)
@@ -215,7 +239,7 @@ int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 	bool again = false, back = false;
 	int err = -ENETDOWN;
 
-	tcp_sock_set_nodelay(tcp->sk);
+	msgpipe_conn_tune(tcp->sk);
 	mutex_lock(&pipe->conn_lock);
 	spin_lock(&pipe->lock);
 	ap = pipe->state == MSGPIPE_PIPE_DOWN ? NULL : pipe->apipe;
