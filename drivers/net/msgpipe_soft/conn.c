@@ -120,9 +120,11 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 
 	*async = false;
 	if (f.type == MSGPIPE_T_DATA) {
+		bool drop = msa_drop(&f);
+
 		/* Recorded first: the acknowledgment may beat sendmsg(). */
-		msa_flow_sent(conn, tx);
-		if (msa_drop(&f)) {
+		msa_flow_sent(conn, tx, drop);
+		if (drop) {
 			msa_stat_add(MSA_STAT_DROPPED, 1);
 			return 0;
 		}
@@ -441,6 +443,9 @@ static void msa_conn_free(struct msa_conn *conn)
 	kfree(conn);
 }
 
+/* Connection generations: a frame's record names the connection it left on. */
+static atomic_t msa_conn_gens = ATOMIC_INIT(0);
+
 /**
  * msa_conn_create() - start the threads of a new connection
  * @mp:   the pipe
@@ -459,6 +464,7 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
 	if (!conn)
 		goto err_release;
 	conn->mp = mp;
+	conn->gen = atomic_inc_return(&msa_conn_gens);
 	conn->idx = idx;
 	conn->slot = &mp->slots[idx];
 	conn->sock = sock;

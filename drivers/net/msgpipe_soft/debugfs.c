@@ -62,7 +62,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(msa_reset_fops, NULL, msa_reset_write, "%llu\n");
 
 MODULE_PARM_DESC(drop_permille, "DATA frames in 1000 dropped (testing)");
 MODULE_PARM_DESC(ack_delay_ms, "delay before acting on each ACK (testing)");
-MODULE_PARM_DESC(ack_timeout_ms, "resend after this long unacknowledged");
+MODULE_PARM_DESC(ack_timeout_ms, "least acknowledgment timeout (measured if longer)");
 MODULE_PARM_DESC(retire_ms, "retire a session without progress this long");
 
 static const char * const msa_stat_names[MSA_STAT_NR] = {
@@ -86,6 +86,8 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_RESENDS] = "resends",
 	[MSA_STAT_RETIRED] = "retired",
 	[MSA_STAT_ACKS] = "acks",
+	[MSA_STAT_RTT_SAMPLES] = "rtt_samples",
+	[MSA_STAT_RTO_MAX_MS] = "rto_max_ms",
 	[MSA_STAT_RX_FRAMES] = "rx_frames",
 	[MSA_STAT_RX_BYTES] = "rx_bytes",
 	[MSA_STAT_CONN_FAILURES] = "conn_failures",

@@ -12,6 +12,16 @@
  * with a mark below M was lost. Frames on other connections may simply
  * still be on their way: striping reorders, it does not lose. When a
  * connection breaks, whatever it carried unacknowledged is asked for.
+ * What stays unacknowledged longer than the pipe's timeout is asked for
+ * too; the timeout follows the measured acknowledgment times (RFC 6298,
+ * Karn: frames sent more than once give no sample), never below the
+ * ack_timeout_ms knob. It includes the time a frame waits in TCP's send
+ * queue, which on a slow path (a debug kernel under emulation) is seconds:
+ * a fixed timeout would resend nearly everything. So the timer of a frame
+ * starts only once TCP has it acknowledged by the peer's stack (snd_una
+ * past the frame, checked at every tick): until then the frame waits in
+ * our own send queue or is TCP's to retransmit, and a broken connection
+ * is noticed by TCP (user timeout) and resent by msa_flow_conn_lost().
  *
  * Locking: mp->lock protects the flows and their records. Completions are
  * collected under it and reported after it is dropped.
@@ -20,9 +30,12 @@
  */
 #include <linux/highmem.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/tcp.h>
 #include "msa.h"
 
 #define MSA_RETX_TICK	msecs_to_jiffies(20)
+#define MSA_RTO_MAX	(60 * HZ)
 #define MSA_CQE_MAX	32
 
 /**
@@ -35,8 +48,11 @@
  * @sent_at: jiffies of its last transmission or request
  * @sacked:  the peer has it, out of order
  * @asked:   NEED_PAGES raised, no resend seen yet
+ * @resent:  sent more than once: its acknowledgment time says nothing
  * @tries:   NEED_PAGES raised for it so far
  * @conn:    the connection slot of its last transmission
+ * @conn_gen: the connection itself (msa_conn.gen)
+ * @tcp_end: TCP sequence number just past its payload on that connection
  */
 struct msa_rec {
 	struct list_head	node;
@@ -47,8 +63,11 @@ struct msa_rec {
 	unsigned long		sent_at;
 	bool			sacked;
 	bool			asked;
+	bool			resent;
 	u8			tries;
 	u16			conn;
+	u32			conn_gen;
+	u32			tcp_end;
 };
 
 /**
@@ -108,18 +127,22 @@ static void msa_flow_free(struct msa_flow *fl)
 }
 
 /**
- * msa_flow_sent() - record a DATA frame that went out (or was dropped)
- * @conn: the connection it goes out on
- * @tx:   the frame
+ * msa_flow_sent() - record a DATA frame about to go out (or be dropped)
+ * @conn:    the connection it goes out on
+ * @tx:      the frame
+ * @dropped: the drop knob keeps it from the wire
  *
- * Called by the transmit thread, after the frame left and before its
- * TX_DONE, so the record exists when the acknowledgment comes.
+ * Called by the connection's transmit thread, the only writer of its
+ * socket, before the frame is handed to TCP, so the record exists when
+ * the acknowledgment comes.
  */
-void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx)
+void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx,
+		   bool dropped)
 {
 	const struct msgpipe_frame *f = &tx->frame;
 	struct msa_pipe *mp = conn->mp;
 	struct msa_rec *r, *fresh;
+	u32 tcp_next = READ_ONCE(tcp_sk(conn->sock->sk)->write_seq);
 	struct msa_flow *fl, *nfl;
 	u32 size = f->chunk_len ?: f->total_len;
 	bool retx = false;
@@ -164,8 +187,14 @@ void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx)
 	msa_stat_add(MSA_STAT_UNACKED, 1);
 	msa_stat_add(MSA_STAT_UNACKED_BYTES, size);
 found:
+	r->resent = retx;
 	r->mark = ++mp->tx_mark;
 	r->conn = conn->idx;
+	r->conn_gen = conn->gen;
+	/* The header goes first: past tcp_end, the peer's stack has the
+	 * frame nearly whole. A dropped frame has nothing to wait for.
+	 */
+	r->tcp_end = tcp_next + (dropped ? 0 : size);
 	r->sent_at = jiffies;
 	r->asked = false;
 	r->sacked = false;
@@ -179,11 +208,48 @@ out_unlock:
 	kfree(nfl);
 }
 
-/* The peer has @r: frames sent before it on its connection are lost. */
-static bool msa_rec_arrived(struct msa_pipe *mp, const struct msa_rec *r)
+/* An acknowledgment time of @rtt jiffies: update the pipe's timeout. */
+static void msa_rtt_sample(struct msa_pipe *mp, unsigned long rtt)
+{
+	u32 m = min_t(unsigned long, rtt, MSA_RTO_MAX) ?: 1;
+	s32 err;
+	s64 old;
+
+	if (!mp->srtt8) {
+		mp->srtt8 = m << 3;
+		mp->rttvar4 = m << 1;
+	} else {
+		err = m - (mp->srtt8 >> 3);
+		mp->srtt8 += err;
+		mp->rttvar4 += abs(err) - (mp->rttvar4 >> 2);
+	}
+	mp->rto = min_t(unsigned long, (mp->srtt8 >> 3) + max(mp->rttvar4, 1U),
+			MSA_RTO_MAX);
+	msa_stat_add(MSA_STAT_RTT_SAMPLES, 1);
+	old = atomic64_read(&msa_stats[MSA_STAT_RTO_MAX_MS]);
+	while (jiffies_to_msecs(mp->rto) > old &&
+	       !atomic64_try_cmpxchg(&msa_stats[MSA_STAT_RTO_MAX_MS], &old,
+				     jiffies_to_msecs(mp->rto)))
+		;
+}
+
+/* The current acknowledgment timeout of @mp. */
+static unsigned long msa_flow_rto(const struct msa_pipe *mp)
+{
+	return max(msecs_to_jiffies(READ_ONCE(msa_knobs.ack_timeout_ms)),
+		   mp->rto);
+}
+
+/* The peer has @r: frames sent before it on its connection are lost.
+ * @rtt collects the longest acknowledgment time of frames sent once.
+ */
+static bool msa_rec_arrived(struct msa_pipe *mp, const struct msa_rec *r,
+			    long *rtt)
 {
 	struct msa_slot *sl = &mp->slots[r->conn];
 
+	if (!r->resent && !r->asked && !r->sacked)
+		*rtt = max_t(long, *rtt, jiffies - r->sent_at);
 	if (r->mark <= sl->top_mark)
 		return false;
 	sl->top_mark = r->mark;
@@ -192,7 +258,7 @@ static bool msa_rec_arrived(struct msa_pipe *mp, const struct msa_rec *r)
 
 /* Mark what @blk covers; return whether a connection's top mark moved. */
 static bool msa_flow_sack(struct msa_pipe *mp, struct msa_flow *fl,
-			  const struct msgpipe_range *blk, int n)
+			  const struct msgpipe_range *blk, int n, long *rtt)
 {
 	struct msa_rec *r;
 	bool moved = false;
@@ -202,8 +268,8 @@ static bool msa_flow_sack(struct msa_pipe *mp, struct msa_flow *fl,
 		for (i = 0; i < n; i++)
 			if (!r->sacked && r->seq >= blk[i].lo &&
 			    r->seq + r->size <= blk[i].hi) {
+				moved |= msa_rec_arrived(mp, r, rtt);
 				r->sacked = true;
-				moved |= msa_rec_arrived(mp, r);
 			}
 	return moved;
 }
@@ -225,6 +291,7 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 	struct msa_flow *fl;
 	bool moved = false;
 	void *p = NULL;
+	long rtt = -1;
 	int n = 0;
 	u64 old;
 
@@ -258,13 +325,15 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 	list_for_each_entry_safe(r, tmp, &fl->recs, node) {
 		if (r->seq + r->size > fl->acked)
 			break;
-		moved |= msa_rec_arrived(mp, r);
+		moved |= msa_rec_arrived(mp, r, &rtt);
 		msa_rec_free(r);
 	}
 	msa_cqe_add(q, MSGPIPE_CQE_ACKED, fl->sid, old, fl->acked, 0, 0);
 sack:
 	if (fl && n)
-		moved |= msa_flow_sack(mp, fl, blk, n);
+		moved |= msa_flow_sack(mp, fl, blk, n, &rtt);
+	if (rtt >= 0)
+		msa_rtt_sample(mp, rtt);
 	/* Sent on a connection before something that arrived: lost. */
 	if (fl && moved) {
 		list_for_each_entry(r, &fl->recs, node) {
@@ -285,13 +354,24 @@ sack:
 	return 0;
 }
 
+/* @r's bytes are still TCP's: queued or unacknowledged by the peer's stack
+ * on the live connection that carries them. Under mp->lock.
+ */
+static bool msa_rec_in_tcp(const struct msa_pipe *mp, const struct msa_rec *r)
+{
+	const struct msa_conn *conn = mp->conns[r->conn];
+
+	return conn && conn->gen == r->conn_gen && !atomic_read(&conn->failed) &&
+	       before(READ_ONCE(tcp_sk(conn->sock->sk)->snd_una), r->tcp_end);
+}
+
 /* One pass over a flow: timeouts and retirement, and (@resend) what the
  * peer lacks of frames sent on a broken connection. Under mp->lock.
  */
 static bool msa_flow_scan(struct msa_pipe *mp, struct msa_flow *fl,
 			  struct msa_cqes *q, bool resend)
 {
-	unsigned long rto = msecs_to_jiffies(READ_ONCE(msa_knobs.ack_timeout_ms));
+	unsigned long rto = msa_flow_rto(mp);
 	unsigned long retire = msecs_to_jiffies(READ_ONCE(msa_knobs.retire_ms));
 	struct msa_rec *r, *tmp;
 
@@ -318,6 +398,11 @@ static bool msa_flow_scan(struct msa_pipe *mp, struct msa_flow *fl,
 		/* A resend already asked for waits in the ring. */
 		if (r->sacked)
 			continue;
+		if (!r->asked && msa_rec_in_tcp(mp, r)) {
+			/* Its timer starts when TCP delivered it. */
+			r->sent_at = jiffies;
+			continue;
+		}
 		if (!late && (!resend || r->asked ||
 			      !test_bit(r->conn, mp->resend)))
 			continue;

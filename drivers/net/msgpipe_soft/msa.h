@@ -54,6 +54,8 @@ struct msa_slot {
  * @failed:    set once when the connection broke; the host was told
  * @replaced:  the host attached another connection to its slot: its
  *             breaking is not reported (the host already counts it gone)
+ * @gen:       unique among the connections of the module's life: records
+ *             of frames name the connection that carried them
  * @rx_done:   the receive side saw the end of the stream
  * @rx_wq:     the receive thread waits here once finished
  * @hdr:       transmit header buffer
@@ -71,6 +73,7 @@ struct msa_conn {
 	struct task_struct	*rx_thread;
 	atomic_t		failed;
 	bool			replaced;
+	u32			gen;
 	bool			rx_done;
 	wait_queue_head_t	rx_wq;
 	void			*hdr;
@@ -104,6 +107,10 @@ struct msa_conn {
  * @attached: a connection was attached once (posts are taken from then)
  * @flows:    sid -> struct msa_flow: what each session has unacknowledged
  * @tx_mark:  transmissions so far; orders them for loss detection
+ * @srtt8:    smoothed time from a DATA frame's transmission to its
+ *            acknowledgment, in jiffies times 8 (0: no sample yet)
+ * @rttvar4:  its mean deviation, in jiffies times 4
+ * @rto:      acknowledgment timeout derived from them (RFC 6298), jiffies
  * @retx_work: acknowledgment timeouts and retirement
  * @zc_done:  zero-copy frames TCP released, waiting for their TX_DONE
  * @zc_work:  reports them
@@ -137,6 +144,9 @@ struct msa_pipe {
 	bool			attached;
 	struct xarray		flows;
 	u64			tx_mark;
+	u32			srtt8;
+	u32			rttvar4;
+	unsigned long		rto;
 	struct delayed_work	retx_work;
 	struct list_head	zc_done;
 	struct work_struct	zc_work;
@@ -171,6 +181,8 @@ enum msa_stat {
 	MSA_STAT_RESENDS,	/* of those, for a new connection */
 	MSA_STAT_RETIRED,	/* sessions retired without progress */
 	MSA_STAT_ACKS,		/* ACK frames processed */
+	MSA_STAT_RTT_SAMPLES,	/* acknowledgment times measured */
+	MSA_STAT_RTO_MAX_MS,	/* largest timeout a pipe has derived */
 	MSA_STAT_RX_FRAMES,
 	MSA_STAT_RX_BYTES,
 	MSA_STAT_CONN_FAILURES,
@@ -186,8 +198,9 @@ enum msa_stat {
  * @zerocopy:       send payload pages zero-copy (MSG_ZEROCOPY + msg_ubuf)
  * @drop_permille:  DATA frames in 1000 not sent (nor delivered), as if lost
  * @ack_delay_ms:   hold each received ACK this long before acting on it
- * @ack_timeout_ms: resend what stays unacknowledged this long (doubling
- *                  per attempt, up to 64 times)
+ * @ack_timeout_ms: the least acknowledgment timeout: a frame unacknowledged
+ *                  this long, or the pipe's measured timeout if longer,
+ *                  is resent (doubling per attempt, up to 64 times)
  * @retire_ms:      retire a session whose oldest data made no progress
  *                  this long (ETIMEDOUT)
  * @max_inflight_kb: hand TCP no more zero-copy payload than this until it
@@ -238,7 +251,8 @@ void msa_conn_reset(struct msa_conn *conn);
 int msa_pipes_reset(u64 mask);
 void msa_pipe_pick_ctl(struct msa_pipe *mp);
 
-void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx);
+void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx,
+		   bool dropped);
 int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 		 const struct msgpipe_rxbuf *buf);
 void msa_flow_forget(struct msa_pipe *mp, u32 sid);
