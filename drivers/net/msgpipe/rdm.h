@@ -64,9 +64,14 @@ int msgpipe_rdm_tun_set(struct msgpipe_rdm_tun *t, unsigned int idx, u64 val);
  *           split still needs @data
  * @nfailed: destinations that failed
  * @data:    the bytes, copied at sendmsg(); freed once split into batches
- * @dests:   the destinations
+ *           unless @data_inline
+ * @data_inline: @data lies in the item's own allocation (a small item)
+ * @dests:   the destinations, in the item's own allocation
  * @status:  per destination: 0 or -errno, valid once answered
  */
+/* An item, its destinations and bytes up to this size: one allocation. */
+#define MSGPIPE_RDM_INLINE_MAX	4096
+
 struct msgpipe_rdm_item {
 	struct list_head	node;
 	u64			id;
@@ -76,6 +81,7 @@ struct msgpipe_rdm_item {
 	u32			ndest;
 	u32			pending;
 	u32			nfailed;
+	bool			data_inline;
 	void			*data;
 	struct sockaddr_msgpipe	*dests;
 	s32			status[];

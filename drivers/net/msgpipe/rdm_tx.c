@@ -109,10 +109,17 @@ struct msgpipe_rdm *msgpipe_rdm_alloc(struct msgpipe_sock *msk)
 	return rdm;
 }
 
+/* Drop the item's own copy of its bytes (an inline one stays). */
+static void msgpipe_rdm_item_drop_data(struct msgpipe_rdm_item *item)
+{
+	if (!item->data_inline)
+		kvfree(item->data);
+	item->data = NULL;
+}
+
 static void msgpipe_rdm_item_free(struct msgpipe_rdm_item *item)
 {
-	kvfree(item->data);
-	kfree(item->dests);
+	msgpipe_rdm_item_drop_data(item);
 	kfree(item);
 }
 
@@ -128,8 +135,7 @@ static void msgpipe_rdm_item_put(struct msgpipe_rdm *rdm,
 		return;
 	msgpipe_stat_dec(MSGPIPE_STAT_RDM_ITEMS);
 	msgpipe_stat_inc(MSGPIPE_STAT_RDM_COMPLETIONS);
-	kvfree(item->data);
-	item->data = NULL;
+	msgpipe_rdm_item_drop_data(item);
 	spin_lock(&rdm->lock);
 	rdm->inflight -= msgpipe_rdm_cost(item);
 	rdm->pending--;
@@ -376,8 +382,7 @@ static void msgpipe_rdm_split(struct msgpipe_rdm *rdm, struct list_head *items)
 	}
 	/* Every batch is sealed: the items' own copies can go. */
 	for (k = 0; k < ni; k++) {
-		kvfree(its[k]->data);
-		its[k]->data = NULL;
+		msgpipe_rdm_item_drop_data(its[k]);
 		msgpipe_rdm_item_put(rdm, its[k]);
 	}
 	kvfree(touched);
@@ -702,9 +707,11 @@ int msgpipe_rdm_rx_throttle(struct msgpipe_pipe *pipe,
 	return 0;
 }
 
-/* sendmsg(): what the control messages and msg_name say. */
+/* sendmsg(): what the control messages and msg_name say. @src points
+ * into the caller's message until the item copies it.
+ */
 struct msgpipe_rdm_args {
-	struct sockaddr_msgpipe	*dests;
+	const struct sockaddr_msgpipe *src;
 	u32			ndest;
 	struct msgpipe_item_opts opts;
 };
@@ -736,8 +743,7 @@ static int msgpipe_rdm_parse(struct msghdr *msg, struct msgpipe_rdm_args *a)
 	const struct sockaddr_msgpipe *src = NULL;
 	struct cmsghdr *cmsg;
 	bool have_opts = false;
-	u32 i, n = 0;
-	int err;
+	u32 n = 0;
 
 	for_each_cmsghdr(cmsg, msg) {
 		u32 dlen;
@@ -772,33 +778,34 @@ static int msgpipe_rdm_parse(struct msghdr *msg, struct msgpipe_rdm_args *a)
 	}
 	if (!src)
 		return -EDESTADDRREQ;
-	a->dests = kmemdup(src, n * sizeof(*src), GFP_KERNEL);
-	if (!a->dests)
-		return -ENOMEM;
+	a->src = src;
 	a->ndest = n;
+	return 0;
+}
+
+/* Check, normalize and sort the destinations copied into @dests. */
+static int msgpipe_rdm_dests_check(struct sockaddr_msgpipe *dests, u32 n)
+{
+	u32 i;
+	int err;
+
 	for (i = 0; i < n; i++) {
-		err = msgpipe_rdm_addr_check(&a->dests[i]);
+		err = msgpipe_rdm_addr_check(&dests[i]);
 		if (err)
-			goto err_free;
+			return err;
 		/* Compared whole: fields the family does not use are 0. */
-		if (a->dests[i].smp_af == AF_INET6 &&
-		    !(ipv6_addr_type((struct in6_addr *)a->dests[i].smp_addr) &
+		if (dests[i].smp_af == AF_INET6 &&
+		    !(ipv6_addr_type((struct in6_addr *)dests[i].smp_addr) &
 		      IPV6_ADDR_LINKLOCAL))
-			a->dests[i].smp_scope_id = 0;
+			dests[i].smp_scope_id = 0;
 	}
 	if (n > 1) {
-		sort(a->dests, n, sizeof(*a->dests), msgpipe_rdm_addr_cmp, NULL);
+		sort(dests, n, sizeof(*dests), msgpipe_rdm_addr_cmp, NULL);
 		for (i = 1; i < n; i++)
-			if (!msgpipe_rdm_addr_cmp(&a->dests[i - 1], &a->dests[i])) {
-				err = -EINVAL;	/* a destination named twice */
-				goto err_free;
-			}
+			if (!msgpipe_rdm_addr_cmp(&dests[i - 1], &dests[i]))
+				return -EINVAL;	/* a destination named twice */
 	}
 	return 0;
-
-err_free:
-	kfree(a->dests);
-	return err;
 }
 
 static bool msgpipe_rdm_room(struct msgpipe_sock *msk)
@@ -823,24 +830,38 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	struct msgpipe_rdm_args a = {};
 	struct msgpipe_rdm *rdm = msk->rdm;
 	struct msgpipe_rdm_item *item;
-	bool now, arm;
+	bool now, arm, inline_data;
+	size_t isz, dsz;
 	long timeo;
 	int err;
 
 	err = msgpipe_rdm_parse(msg, &a);
 	if (err)
 		return err;
-	err = -ENOMEM;
-	item = kzalloc(struct_size(item, status, a.ndest), GFP_KERNEL);
+	/* One allocation: the item, its destinations and, when small, its
+	 * bytes (a large item's bytes go as soon as its batches are sealed).
+	 */
+	dsz = a.ndest * sizeof(*a.src);
+	isz = struct_size(item, status, a.ndest);
+	isz = ALIGN(isz, sizeof(u64));
+	inline_data = isz + dsz + len <= MSGPIPE_RDM_INLINE_MAX;
+	item = kzalloc(isz + dsz + (inline_data ? len : 0), GFP_KERNEL);
 	if (!item)
-		goto err_dests;
-	item->dests = a.dests;
+		return -ENOMEM;
+	item->dests = (void *)item + isz;
+	memcpy(item->dests, a.src, dsz);
+	err = msgpipe_rdm_dests_check(item->dests, a.ndest);
+	if (err)
+		goto err_item;
 	item->ndest = a.ndest;
 	item->len = len;
 	item->flags = a.opts.flags;
 	item->cookie = a.opts.cookie;
 	item->pending = a.ndest + 1;
-	item->data = kvmalloc(len, GFP_KERNEL);
+	item->data_inline = inline_data;
+	item->data = inline_data ? (void *)item->dests + dsz :
+		     kvmalloc(len, GFP_KERNEL);
+	err = -ENOMEM;
 	if (!item->data)
 		goto err_item;
 	err = -EFAULT;
@@ -882,12 +903,7 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	return len;
 
 err_item:
-	if (item) {
-		kvfree(item->data);
-		kfree(item);
-	}
-err_dests:
-	kfree(a.dests);
+	msgpipe_rdm_item_free(item);
 	return err;
 }
 
