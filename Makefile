@@ -13,7 +13,8 @@ UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
 VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
-	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm
+	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm \
+	$(BIN)/ioctl_test
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -77,7 +78,11 @@ $(BIN)/mp_raw: selftests/msgpipe/mp_raw.c $(WIRE_USER) include/msgpipe/wire.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -Idrivers/net/msgpipe/test -Iinclude -I. -o $@ $< $(WIRE_USER)
 
-$(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
+$(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_pair.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -isystem $(KSFT) -o $@ $<
+
+$(BIN)/ioctl_test: selftests/msgpipe/ioctl_test.c selftests/msgpipe/mp_pair.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -isystem $(KSFT) -o $@ $<
 

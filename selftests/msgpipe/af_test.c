@@ -27,32 +27,8 @@
 #include <linux/capability.h>
 #include <linux/errqueue.h>
 #include <linux/msgpipe.h>
-#include "mp_family.h"
 #include "kselftest_harness.h"
-
-static int family(void)
-{
-	return msgpipe_family();
-}
-
-static struct sockaddr_msgpipe addr(unsigned short port, int lo)
-{
-	struct sockaddr_msgpipe a = { 0 };
-
-	a.smp_family = family();
-	a.smp_port = port;
-	if (lo) {
-		a.smp_af = AF_INET;
-		a.smp_addr[0] = 127;
-		a.smp_addr[3] = 1;
-	}
-	return a;
-}
-
-static int sk(void)
-{
-	return socket(family(), SOCK_SEQPACKET, 0);
-}
+#include "mp_pair.h"
 
 /* socket(): only SOCK_SEQPACKET and SOCK_RDM, with protocol 0. */
 TEST(socket__bad_type_and_protocol)
@@ -197,25 +173,7 @@ FIXTURE(pair) {
 
 FIXTURE_SETUP(pair)
 {
-	struct sockaddr_msgpipe a = addr(3100, 0);
-
-	self->lfd = sk();
-	ASSERT_LE(0, self->lfd);
-	ASSERT_EQ(0, bind(self->lfd, (void *)&a, sizeof(a)));
-	ASSERT_EQ(0, listen(self->lfd, 4));
-	self->cfd = sk();
-	ASSERT_LE(0, self->cfd);
-	a = addr(3100, 1);
-	/* connect() completes when the application accepts: the session
-	 * is accepted by the destination application, not its kernel.
-	 */
-	fcntl(self->cfd, F_SETFL, O_NONBLOCK);
-	ASSERT_EQ(-1, connect(self->cfd, (void *)&a, sizeof(a)));
-	ASSERT_EQ(EINPROGRESS, errno);
-	self->sfd = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, self->sfd);
-	fcntl(self->cfd, F_SETFL, 0);
-	ASSERT_EQ(0, connect(self->cfd, (void *)&a, sizeof(a)));
+	mp_pair_open(_metadata, 3100, &self->lfd, &self->cfd, &self->sfd);
 }
 
 FIXTURE_TEARDOWN(pair)
@@ -223,19 +181,6 @@ FIXTURE_TEARDOWN(pair)
 	close(self->cfd);
 	close(self->sfd);
 	close(self->lfd);
-}
-
-/* After a rejected call the session still carries a message. */
-static void roundtrip(struct __test_metadata *_metadata, int from, int to)
-{
-	char out[64] = "still works", in[64] = { 0 };
-	struct iovec iov = { in, sizeof(in) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	ASSERT_EQ(11, send(from, out, 11, 0));
-	ASSERT_EQ(11, recvmsg(to, &mh, 0));
-	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
-	EXPECT_EQ(0, memcmp(in, out, 11));
 }
 
 TEST_F(pair, send__bad_buffers_and_lengths)
@@ -379,21 +324,6 @@ TEST_F(pair, misc__sockopts_ioctl_shutdown)
 	EXPECT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
 	/* The other direction still works. */
 	roundtrip(_metadata, self->sfd, self->cfd);
-}
-
-/* Write a module parameter (the soft agent's and host's fault knobs). */
-static int knob(const char *mod, const char *name, const char *val)
-{
-	char path[128];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
 }
 
 /* Wait up to 10 s for one completion; fill *e. */
@@ -603,17 +533,6 @@ TEST_F(pair, notify__unread_completions_stay_small)
 }
 
 /* Drop CAP_IPC_LOCK from this process, so RLIMIT_MEMLOCK applies. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[0].effective &= ~(1U << CAP_IPC_LOCK);
-	return syscall(SYS_capset, &h, d);
-}
-
 TEST_F(pair, zerocopy__memlock_limit)
 {
 	struct rlimit rl = { 64 << 10, 64 << 10 };

@@ -5,7 +5,9 @@
  * (each in a fresh network namespace with --netns) run random operations:
  * sockets of every and of junk types; bind/connect with random addresses
  * and lengths; every option and ioctl with hostile arguments (NULL,
- * unmapped, misaligned, huge); sendmsg/recvmsg with random flags, iovecs
+ * unmapped, misaligned, huge), and the session ioctls (regions, posted
+ * chains with random links, sendfile of files of every kind, reaping)
+ * with mostly plausible structures; sendmsg/recvmsg with random flags, iovecs
  * and control messages (SCM_RIGHTS passing files of other kinds: msgpipe
  * takes no file descriptor anywhere, it must refuse them); poll, shutdown,
  * close, dup, fork; and netlink
@@ -53,6 +55,8 @@ static uint64_t rng;
 static int fds[NFDS];
 /* Files of other kinds, for SCM_RIGHTS: null, pipe, eventfd, sockets. */
 static int others[8], nothers;
+/* A regular file for MSGPIPE_IOC_SENDFILE: this program. */
+static int regfile = -1;
 static void *unmapped, *page;
 static unsigned long ops_done, errs[256];
 
@@ -233,6 +237,74 @@ static void op_ioctl(void)
 		return;
 	}
 	note(ioctl(anyfd(), cmd, ptr()));
+}
+
+/* The session ioctls: structures mostly plausible, sometimes hostile. */
+static void op_msgpipe_ioctl(void)
+{
+	static const unsigned long cmds[] = {
+		MSGPIPE_IOC_REG, MSGPIPE_IOC_DEREG, MSGPIPE_IOC_POST,
+		MSGPIPE_IOC_SENDFILE, MSGPIPE_IOC_REAP, MSGPIPE_IOC_STATE,
+	};
+	unsigned long cmd = cmds[pick(sizeof(cmds) / sizeof(cmds[0]))];
+	struct msgpipe_seg *sg = (void *)((char *)page + 64);
+	struct msgpipe_sendfile *sf = page;
+	struct msgpipe_region *r = page;
+	struct msgpipe_reap *rp = page;
+	struct msgpipe_post *po = page;
+	void *arg = page;
+	unsigned int i, n;
+
+	randomize();
+	switch (cmd) {
+	case MSGPIPE_IOC_REG:
+		r->addr = pick(4) ? (uintptr_t)page + pick(4096) :
+			  pick(2) ? (uintptr_t)unmapped : rnd();
+		r->len = pick(4) ? 1 + pick(8192) : rnd();
+		r->flags = pick(8) ? 0 : rnd();
+		r->id = pick(8) ? 0 : rnd();
+		break;
+	case MSGPIPE_IOC_DEREG:
+		*(uint32_t *)page = pick(4) ? pick(8) : rnd();
+		break;
+	case MSGPIPE_IOC_POST:
+		n = pick(4) ? 1 + pick(4) : pick(80);
+		for (i = 0; i < n && i < 160; i++) {
+			sg[i].region = pick(2) ? 0 : pick(4);
+			sg[i].addr = sg[i].region ? pick(8192) :
+				     pick(8) ? (uintptr_t)page + pick(4096) :
+				     (uintptr_t)ptr();
+			sg[i].len = pick(4) ? 1 + pick(4096) : rnd();
+			sg[i].link = pick(4) ? (i + 2 <= n ? i + 2 : 0) :
+				     pick(n + 2);
+		}
+		po->segs = pick(10) ? (uintptr_t)sg : (uintptr_t)ptr();
+		po->nsegs = n;
+		po->flags = pick(8) ? 0 : rnd();
+		po->cookie = rnd();
+		break;
+	case MSGPIPE_IOC_SENDFILE:
+		sf->fd = pick(3) ? regfile : pick(2) ? anyfd() :
+			 others[pick(nothers)];
+		/* Blocking only on a non-blocking socket: never waits. */
+		sf->flags = pick(4) ? MSGPIPE_SF_DONTWAIT : rnd() & 3;
+		sf->offset = pick(4) ? pick(100000) : rnd();
+		sf->len = pick(4) ? 1 + pick(200000) : rnd();
+		break;
+	case MSGPIPE_IOC_REAP:
+		rp->entries = pick(4) ? (uintptr_t)page + 2048 : (uintptr_t)ptr();
+		rp->max = pick(4) ? 1 + pick(16) : rnd();
+		/* Short waits, or invalid ones: the watchdog stays quiet. */
+		rp->timeout_ms = pick(4) ? (int)pick(3) : -2 - (int)pick(1000);
+		rp->count = pick(8) ? 0 : rnd();
+		rp->flags = pick(8) ? 0 : rnd();
+		break;
+	default:
+		break;
+	}
+	if (!pick(16))
+		arg = ptr();
+	note(ioctl(anyfd(), cmd, arg));
 }
 
 static void op_msg(bool send)
@@ -518,9 +590,10 @@ static int child(unsigned long ops, bool netns)
 				   NETLINK_GENERIC);
 	others[nothers++] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	others[nothers++] = open("/", O_RDONLY | O_DIRECTORY);
+	regfile = open("/proc/self/exe", O_RDONLY);
 	for (i = 0; i < ops; i++) {
 		alarm(WATCHDOG);
-		switch (pick(16)) {
+		switch (pick(17)) {
 		case 0: case 1: op_socket(); break;
 		case 2: op_bind_connect(false); break;
 		case 3: op_bind_connect(true); break;
@@ -531,6 +604,7 @@ static int child(unsigned long ops, bool netns)
 		case 8: case 9: op_msg(true); break;
 		case 10: op_msg(false); break;
 		case 11: case 12: op_misc(); break;
+		case 13: op_msgpipe_ioctl(); break;
 		default: op_netlink(); break;
 		}
 	}

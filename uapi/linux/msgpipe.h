@@ -8,6 +8,7 @@
 #ifndef _UAPI_LINUX_MSGPIPE_H
 #define _UAPI_LINUX_MSGPIPE_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 #include <linux/socket.h>
 
@@ -99,6 +100,227 @@ struct sockaddr_msgpipe {
  * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel.
  * A sender that leaves many completions unread is throttled.
  */
+
+/*
+ * ioctls on SOCK_SEQPACKET sessions, for backup tools and others that keep
+ * many messages in flight without a thread per message.
+ *
+ * MSGPIPE_IOC_REG pins [addr, addr + len) read-only, charged to the
+ * caller's RLIMIT_MEMLOCK (CAP_IPC_LOCK exempts), and returns its region
+ * id (1..); MSGPIPE_IOC_DEREG unpins it (messages in flight keep the
+ * pages they use). Regions die with the socket.
+ *
+ * MSGPIPE_IOC_POST sends one message gathered from a chain of segments:
+ * segs[0], then segs[link - 1] while link is not 0; every segment of the
+ * array must be on the chain once. A segment names bytes of a region
+ * (region id, offset) or of the address space (region 0, addr). The
+ * message is sent zero-copy: the bytes belong to the kernel until its
+ * completion. POST never blocks: EAGAIN when the message does not fit the
+ * send queue or the peer's window now, or when MSGPIPE_IOC_CQ_MAX
+ * messages posted this way are not reaped yet.
+ *
+ * MSGPIPE_IOC_SENDFILE sends bytes [offset, offset + len) of a regular
+ * file open for reading as one message, read in the kernel (never copied
+ * through user space); it waits for room unless MSGPIPE_SF_DONTWAIT is
+ * set or the socket is non-blocking. MSGPIPE_IOC_SENDFILES sends ranges of
+ * up to MSGPIPE_SENDFILES_MAX files, in order, as one message: many small
+ * files for the cost of one.
+ *
+ * Messages of POST and SENDFILE complete with their cookie, not on the
+ * error queue: MSGPIPE_IOC_REAP waits up to timeout_ms (-1: no limit; 0:
+ * do not wait) for at least one completion and returns up to max of them
+ * in entries (count says how many): status 0 when the peer host acknowledged
+ * the whole message, else -errno (ECONNRESET, ETIMEDOUT, EFAULT, EIO
+ * when the file shrank), bytes what the message carried. POLLERR is not
+ * raised for them; POLLIN is not either: poll by REAP with timeout 0.
+ *
+ * MSGPIPE_IOC_STATE reads the session's queue and window state.
+ *
+ * Example: send a buffer and a file, then wait for both.
+ *
+ *	struct msgpipe_region r = { .addr = (__u64)buf, .len = 1 << 20 };
+ *	ioctl(fd, MSGPIPE_IOC_REG, &r);
+ *	struct msgpipe_seg s[2] = {
+ *		{ .region = r.id, .offset = 0, .len = 4096, .link = 2 },
+ *		{ .region = r.id, .offset = 65536, .len = 100 },
+ *	};
+ *	struct msgpipe_post p = { .segs = (__u64)s, .nsegs = 2, .cookie = 1 };
+ *	while (ioctl(fd, MSGPIPE_IOC_POST, &p) && errno == EAGAIN)
+ *		reap(fd);	// MSGPIPE_IOC_REAP with a timeout
+ *	struct msgpipe_sendfile f = { .fd = file, .len = size, .cookie = 2 };
+ *	ioctl(fd, MSGPIPE_IOC_SENDFILE, &f);
+ *	struct msgpipe_completion c[2];
+ *	struct msgpipe_reap rp = { .entries = (__u64)c, .max = 2,
+ *				   .timeout_ms = -1 };
+ *	for (n = 0; n < 2; n += rp.count)
+ *		ioctl(fd, MSGPIPE_IOC_REAP, &rp);
+ *	ioctl(fd, MSGPIPE_IOC_DEREG, &r.id);
+ */
+
+/**
+ * struct msgpipe_region - a memory region to pin (MSGPIPE_IOC_REG)
+ * @addr:  its first byte
+ * @len:   bytes, 1..MSGPIPE_REGION_MAX
+ * @flags: 0
+ * @id:    out: the region's id
+ */
+struct msgpipe_region {
+	__u64	addr;
+	__u64	len;
+	__u32	flags;
+	__u32	id;
+};
+
+#define MSGPIPE_REGION_MAX	0x100000000ULL	/* 4 GiB */
+#define MSGPIPE_REGIONS_MAX	256	/* per socket */
+
+/**
+ * struct msgpipe_seg - one segment of a posted message
+ * @addr:   region 0: the user address of the first byte
+ * @offset: otherwise: offset of the first byte in the region
+ * @len:    bytes, at least 1
+ * @region: a region id, or 0 for a plain address
+ * @link:   index + 1 of the next segment in the array, 0 at the end
+ */
+struct msgpipe_seg {
+	union {
+		__u64	addr;
+		__u64	offset;
+	};
+	__u64	len;
+	__u32	region;
+	__u32	link;
+};
+
+#define MSGPIPE_POST_SEGS_MAX	64
+
+/**
+ * struct msgpipe_post - a message to send (MSGPIPE_IOC_POST)
+ * @segs:   user pointer to struct msgpipe_seg[@nsegs]
+ * @nsegs:  1..MSGPIPE_POST_SEGS_MAX
+ * @flags:  0
+ * @cookie: returned in the message's completion
+ */
+struct msgpipe_post {
+	__u64	segs;
+	__u32	nsegs;
+	__u32	flags;
+	__u64	cookie;
+};
+
+/**
+ * struct msgpipe_sendfile - a file range to send (MSGPIPE_IOC_SENDFILE)
+ * @fd:     a regular file open for reading
+ * @flags:  MSGPIPE_SF_DONTWAIT
+ * @offset: first byte
+ * @len:    bytes, 1..MSGPIPE_MAX_MSG, all within the file
+ * @cookie: returned in the message's completion
+ */
+struct msgpipe_sendfile {
+	__s32	fd;
+	__u32	flags;
+	__u64	offset;
+	__u64	len;
+	__u64	cookie;
+};
+
+#define MSGPIPE_SF_DONTWAIT	0x1	/* EAGAIN rather than wait for room */
+
+/**
+ * struct msgpipe_file_range - bytes of a file (MSGPIPE_IOC_SENDFILES)
+ * @fd:     a regular file open for reading
+ * @pad:    0
+ * @offset: first byte
+ * @len:    bytes, at least 1, all within the file
+ */
+struct msgpipe_file_range {
+	__s32	fd;
+	__u32	pad;
+	__u64	offset;
+	__u64	len;
+};
+
+#define MSGPIPE_SENDFILES_MAX	256
+
+/**
+ * struct msgpipe_sendfiles - file ranges sent as one message
+ *                            (MSGPIPE_IOC_SENDFILES)
+ * @ranges:  user pointer to struct msgpipe_file_range[@nranges], in order
+ * @nranges: 1..MSGPIPE_SENDFILES_MAX
+ * @flags:   MSGPIPE_SF_DONTWAIT
+ * @cookie:  returned in the message's completion
+ */
+struct msgpipe_sendfiles {
+	__u64	ranges;
+	__u32	nranges;
+	__u32	flags;
+	__u64	cookie;
+};
+
+/**
+ * struct msgpipe_completion - the completion of a posted message
+ * @cookie: the post's
+ * @status: 0 or -errno
+ * @pad:    0
+ * @bytes:  the message's length
+ */
+struct msgpipe_completion {
+	__u64	cookie;
+	__s32	status;
+	__u32	pad;
+	__u64	bytes;
+};
+
+#define MSGPIPE_IOC_CQ_MAX	4096	/* posted, not reaped, per socket */
+
+/**
+ * struct msgpipe_reap - collect completions (MSGPIPE_IOC_REAP)
+ * @entries:    user pointer to struct msgpipe_completion[@max]
+ * @max:        1..MSGPIPE_IOC_CQ_MAX
+ * @timeout_ms: wait this long for the first one; -1 without limit
+ * @count:      out: completions returned
+ * @flags:      0
+ */
+struct msgpipe_reap {
+	__u64	entries;
+	__u32	max;
+	__s32	timeout_ms;
+	__u32	count;
+	__u32	flags;
+};
+
+/**
+ * struct msgpipe_state - a session's queues (MSGPIPE_IOC_STATE)
+ * @state:         the session state (as msgpipectl shows it, 0 = closed)
+ * @regions:       regions registered
+ * @unacked_bytes: bytes sent and not acknowledged by the peer host
+ * @window_bytes:  bytes the peer's window allows now
+ * @window_msgs:   messages the peer's window allows now
+ * @sndbuf:        the send queue's size (SO_SNDBUF)
+ * @posted:        posted messages not completed
+ * @completed:     completions waiting for REAP
+ * @rx_unread:     received bytes not read yet
+ */
+struct msgpipe_state {
+	__u32	state;
+	__u32	regions;
+	__u64	unacked_bytes;
+	__u64	window_bytes;
+	__u64	window_msgs;
+	__u64	sndbuf;
+	__u32	posted;
+	__u32	completed;
+	__u64	rx_unread;
+};
+
+#define MSGPIPE_IOC_MAGIC	0xe4
+#define MSGPIPE_IOC_REG		_IOWR(MSGPIPE_IOC_MAGIC, 1, struct msgpipe_region)
+#define MSGPIPE_IOC_DEREG	_IOW(MSGPIPE_IOC_MAGIC, 2, __u32)
+#define MSGPIPE_IOC_POST	_IOW(MSGPIPE_IOC_MAGIC, 3, struct msgpipe_post)
+#define MSGPIPE_IOC_SENDFILE	_IOW(MSGPIPE_IOC_MAGIC, 4, struct msgpipe_sendfile)
+#define MSGPIPE_IOC_REAP	_IOWR(MSGPIPE_IOC_MAGIC, 5, struct msgpipe_reap)
+#define MSGPIPE_IOC_STATE	_IOR(MSGPIPE_IOC_MAGIC, 6, struct msgpipe_state)
+#define MSGPIPE_IOC_SENDFILES	_IOW(MSGPIPE_IOC_MAGIC, 7, struct msgpipe_sendfiles)
 
 /*
  * SOCK_RDM: reliable datagrams to many destinations, batched (seed 003).

@@ -39,6 +39,7 @@ static void msgpipe_sk_destruct(struct sock *sk)
 
 	if (msk->rdm)
 		msgpipe_rdm_destruct(msk);
+	msgpipe_ioc_destruct(msk);
 	WARN_ON_ONCE(!list_empty(&msk->rx_msgs) || !list_empty(&msk->rx_ooo));
 	WARN_ON_ONCE(!list_empty(&msk->tx_msgs));
 	WARN_ON_ONCE(msk->local_id || msk->pipe);
@@ -514,6 +515,7 @@ static int msgpipe_release(struct socket *sock)
 	else
 		msgpipe_sock_close(msk);
 	msgpipe_sock_unbind(msk);
+	msgpipe_ioc_release(msk);
 	sock_orphan(sk);
 	sock->sk = NULL;
 	release_sock(sk);
@@ -569,7 +571,7 @@ static int msgpipe_recvmsg(struct socket *sock, struct msghdr *msg,
 static int msgpipe_ioctl(struct socket *sock, unsigned int cmd,
 			 unsigned long arg)
 {
-	return -ENOIOCTLCMD;
+	return msgpipe_ioc_ioctl(sock, cmd, arg);
 }
 
 static int msgpipe_setsockopt(struct socket *sock, int level, int optname,

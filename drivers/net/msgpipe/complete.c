@@ -85,7 +85,9 @@ static void msgpipe_tx_finish(struct msgpipe_sock *msk, struct list_head *done)
 
 	list_for_each_entry_safe(m, tmp, done, node) {
 		list_del(&m->node);
-		if (m->notify || m->status)
+		if (m->done)
+			msgpipe_ioc_complete(msk, m);
+		else if (m->notify || m->status)
 			msgpipe_tx_notify(msk, m);
 		if (m->status)
 			msgpipe_stat_inc(MSGPIPE_STAT_TX_MSG_ERRORS);

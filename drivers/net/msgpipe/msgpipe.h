@@ -26,6 +26,8 @@ struct genl_info;
 struct netlink_callback;
 struct netlink_ext_ack;
 struct msgpipe_rdm;
+struct msgpipe_ioc;
+struct msgpipe_ioc_done;
 
 extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
@@ -293,6 +295,8 @@ struct msgpipe_pin_owner {
  * @note:    the completion, allocated at send time
  * @nr_segs: zero-copy: entries in @iov
  * @iov:     zero-copy: the user's segments
+ * @done:    posted by ioctl: its completion record, allocated at send time
+ *           (the error queue is not used then)
  * @chunks:  struct msgpipe_txchunk not yet acknowledged, in stream order
  */
 struct msgpipe_txmsg {
@@ -309,7 +313,38 @@ struct msgpipe_txmsg {
 	struct sk_buff		*note;
 	unsigned int		nr_segs;
 	struct iovec		*iov;
+	struct msgpipe_ioc_done	*done;
 	struct list_head	chunks;
+};
+
+/**
+ * struct msgpipe_file_part - file bytes a message carries (ioctl.c)
+ * @file: the file, referenced by the caller
+ * @pos:  where the next byte is read
+ * @len:  bytes still to read
+ */
+struct msgpipe_file_part {
+	struct file		*file;
+	loff_t			pos;
+	u64			len;
+};
+
+/**
+ * struct msgpipe_send_src - where a message's bytes come from, when not
+ * from the caller's msghdr alone (ioctl.c)
+ * @parts:     copy mode: read the bytes from these file ranges, in order
+ * @nparts:    entries in @parts (0: the msghdr has the bytes)
+ * @cur:       the part being read
+ * @done:      the completion record of a posted message, taken over by it
+ * @no_charge: zero-copy from registered regions: their pages are charged
+ *             to RLIMIT_MEMLOCK already
+ */
+struct msgpipe_send_src {
+	struct msgpipe_file_part *parts;
+	unsigned int		nparts;
+	unsigned int		cur;
+	struct msgpipe_ioc_done	*done;
+	bool			no_charge;
 };
 
 /**
@@ -399,6 +434,7 @@ struct msgpipe_txbuf {
  * @accept_len:  entries in @accept_q
  * @accept_node: child: in the listener's @accept_q
  * @rdm:         SOCK_RDM: everything the socket sends and receives
+ * @ioc:         the ioctl interface's regions and completions, or NULL
  */
 struct msgpipe_sock {
 	struct sock		sk;
@@ -443,6 +479,7 @@ struct msgpipe_sock {
 	unsigned int		accept_len;
 	struct list_head	accept_node;
 	struct msgpipe_rdm	*rdm;
+	struct msgpipe_ioc	*ioc;
 };
 
 static inline struct msgpipe_sock *msgpipe_sk(const struct sock *sk)
@@ -575,6 +612,16 @@ int msgpipe_tx_post_chunk(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 			  struct msgpipe_txchunk *c, bool retx);
 int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 			    size_t len);
+int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
+			 size_t len, struct msgpipe_send_src *src);
+
+/* ioctl.c */
+int msgpipe_ioc_ioctl(struct socket *sock, unsigned int cmd,
+		      unsigned long arg);
+void msgpipe_ioc_complete(struct msgpipe_sock *msk, struct msgpipe_txmsg *m);
+void msgpipe_ioc_done_free(struct msgpipe_ioc_done *d);
+void msgpipe_ioc_release(struct msgpipe_sock *msk);
+void msgpipe_ioc_destruct(struct msgpipe_sock *msk);
 
 /* complete.c */
 void msgpipe_tx_purge(struct msgpipe_sock *msk, int err);
@@ -587,6 +634,10 @@ int msgpipe_session_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 void msgpipe_pin_owner_init(struct msgpipe_pin_owner *po);
 void msgpipe_pin_owner_release(struct msgpipe_pin_owner *po);
 bool msgpipe_pin_room(struct msgpipe_net *mn, unsigned int n);
+int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
+		       unsigned int n, struct page **pages);
+void msgpipe_unpin_region(struct msgpipe_pin_owner *po, struct page **pages,
+			  unsigned int n);
 int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 		      u64 addr, u32 len, struct page **pages, bool remote);
 void msgpipe_unpin(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,

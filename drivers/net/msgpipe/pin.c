@@ -139,6 +139,62 @@ int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 }
 
 /**
+ * msgpipe_pin_region() - pin a registered region until it is deregistered
+ * @po:    the owner charged (RLIMIT_MEMLOCK), in whose syscall this runs
+ * @addr:  user address of the region's first byte
+ * @n:     pages it spans
+ * @pages: room for @n pages
+ *
+ * Not charged to the namespace's cap, which bounds what is in flight:
+ * messages sent from the region pin their chunks again as they go.
+ *
+ * Return: 0; -ENOBUFS over RLIMIT_MEMLOCK; -EFAULT if not all mapped.
+ */
+int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
+		       unsigned int n, struct page **pages)
+{
+	unsigned long start = addr & PAGE_MASK;
+	unsigned int done = 0;
+	long got;
+
+	if (po->user &&
+	    atomic_long_add_return(n, &po->user->locked_vm) > po->limit) {
+		atomic_long_sub(n, &po->user->locked_vm);
+		return -ENOBUFS;
+	}
+	while (done < n) {
+		got = pin_user_pages_fast(start + (unsigned long)done * PAGE_SIZE,
+					  n - done, FOLL_LONGTERM, pages + done);
+		if (got <= 0)
+			break;
+		done += got;
+	}
+	if (done != n) {
+		unpin_user_pages(pages, done);
+		if (po->user)
+			atomic_long_sub(n, &po->user->locked_vm);
+		return -EFAULT;
+	}
+	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, n);
+	return 0;
+}
+
+/**
+ * msgpipe_unpin_region() - undo msgpipe_pin_region()
+ * @po:    the owner charged
+ * @pages: the pages
+ * @n:     how many
+ */
+void msgpipe_unpin_region(struct msgpipe_pin_owner *po, struct page **pages,
+			  unsigned int n)
+{
+	unpin_user_pages(pages, n);
+	if (po->user)
+		atomic_long_sub(n, &po->user->locked_vm);
+	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, -(s64)n);
+}
+
+/**
  * msgpipe_unpin() - release pinned pages and their charges
  * @mn:    the namespace charged
  * @po:    the owner charged

@@ -29,6 +29,8 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RDM_DESTS] = "rdm_dests",
 	[MSGPIPE_STAT_RDM_RX_BATCHES] = "rdm_rx_batches",
 	[MSGPIPE_STAT_RDM_SEEN] = "rdm_seen",
+	[MSGPIPE_STAT_IOC_REGIONS] = "ioc_regions",
+	[MSGPIPE_STAT_IOC_CQES] = "ioc_cqes",
 	[MSGPIPE_STAT_TX_MSGS] = "tx_msgs",
 	[MSGPIPE_STAT_TX_BYTES] = "tx_bytes",
 	[MSGPIPE_STAT_RX_MSGS] = "rx_msgs",
@@ -75,6 +77,9 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RDM_RX_READ] = "rdm_rx_read",
 	[MSGPIPE_STAT_RDM_RX_DUPS] = "rdm_rx_dups",
 	[MSGPIPE_STAT_RDM_RX_OVERFLOWS] = "rdm_rx_overflows",
+	[MSGPIPE_STAT_IOC_POSTS] = "ioc_posts",
+	[MSGPIPE_STAT_IOC_SENDFILES] = "ioc_sendfiles",
+	[MSGPIPE_STAT_SENDFILE_BYTES] = "sendfile_bytes",
 	[MSGPIPE_STAT_RDM_RX_REFUSED] = "rdm_rx_refused",
 };
 

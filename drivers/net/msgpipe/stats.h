@@ -32,6 +32,8 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RDM_DESTS,		/* G: RDM destinations */
 	MSGPIPE_STAT_RDM_RX_BATCHES,	/* G: RDM batches received, not read */
 	MSGPIPE_STAT_RDM_SEEN,		/* G: RDM GUIDs remembered for dedup */
+	MSGPIPE_STAT_IOC_REGIONS,	/* G: regions registered by ioctl */
+	MSGPIPE_STAT_IOC_CQES,		/* G: posted messages not reaped */
 	MSGPIPE_STAT_TX_MSGS,		/* T: messages sent */
 	MSGPIPE_STAT_TX_BYTES,		/* T: payload bytes sent */
 	MSGPIPE_STAT_RX_MSGS,		/* T: messages fully received */
@@ -78,6 +80,9 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RDM_RX_READ,	/* T: RDM items read */
 	MSGPIPE_STAT_RDM_RX_DUPS,	/* T: RDM batches received twice */
 	MSGPIPE_STAT_RDM_RX_OVERFLOWS,	/* T: RDM batches not taken: queue full */
+	MSGPIPE_STAT_IOC_POSTS,		/* T: messages sent by MSGPIPE_IOC_POST */
+	MSGPIPE_STAT_IOC_SENDFILES,	/* T: messages sent by MSGPIPE_IOC_SENDFILE */
+	MSGPIPE_STAT_SENDFILE_BYTES,	/* T: their bytes */
 	MSGPIPE_STAT_RDM_RX_REFUSED,	/* T: RDM batches for a port without socket */
 	MSGPIPE_STAT_NR,
 };

@@ -55,6 +55,7 @@ void msgpipe_txmsg_put(struct msgpipe_txmsg *m)
 	list_for_each_entry_safe(c, tmp, &m->chunks, node)
 		msgpipe_txchunk_free(c);
 	msgpipe_pin_owner_release(&m->po);
+	msgpipe_ioc_done_free(m->done);
 	kfree_skb(m->note);
 	kfree(m->iov);
 	kfree(m);
@@ -63,7 +64,8 @@ void msgpipe_txmsg_put(struct msgpipe_txmsg *m)
 
 static struct msgpipe_txmsg *msgpipe_txmsg_new(struct msgpipe_sock *msk,
 					       struct msghdr *msg, u32 len,
-					       bool zc)
+					       bool zc,
+					       struct msgpipe_send_src *src)
 {
 	struct msgpipe_txmsg *m;
 	struct iov_iter it;
@@ -76,8 +78,14 @@ static struct msgpipe_txmsg *msgpipe_txmsg_new(struct msgpipe_sock *msk,
 	INIT_LIST_HEAD(&m->chunks);
 	m->len = len;
 	m->zc = zc;
-	m->notify = zc || READ_ONCE(msk->tx_notify);
 	msgpipe_stat_inc(MSGPIPE_STAT_TX_MSGS_OPEN);
+	if (src && src->done) {
+		/* Completes into the ioctl's queue, never the error queue. */
+		m->done = src->done;
+		src->done = NULL;
+	} else {
+		m->notify = zc || READ_ONCE(msk->tx_notify);
+	}
 	if (m->notify) {
 		/* Allocated now so a completion is never lost later. */
 		m->note = alloc_skb(0, GFP_KERNEL);
@@ -98,6 +106,10 @@ static struct msgpipe_txmsg *msgpipe_txmsg_new(struct msgpipe_sock *msk,
 	}
 	m->nr_segs = i;
 	msgpipe_pin_owner_init(&m->po);
+	if (src && src->no_charge && m->po.user) {
+		free_uid(m->po.user);
+		m->po.user = NULL;
+	}
 	return m;
 
 err_put:
@@ -297,9 +309,42 @@ void msgpipe_txmsg_trim(struct msgpipe_txmsg *m, u64 upto)
 	}
 }
 
-/* A new chunk record; copy mode fills it from the user's iterator. */
+/* Copy the next @k bytes of @src's file ranges into @page; -EIO when a
+ * file is shorter than its range.
+ */
+static int msgpipe_txchunk_read(struct msgpipe_send_src *src,
+				struct page *page, size_t k)
+{
+	void *p = kmap_local_page(page);
+	size_t off = 0;
+	int err = 0;
+
+	while (off < k && src->cur < src->nparts) {
+		struct msgpipe_file_part *fp = &src->parts[src->cur];
+		size_t n = min_t(u64, k - off, fp->len);
+		ssize_t got = kernel_read(fp->file, p + off, n, &fp->pos);
+
+		if (got != n) {
+			err = got < 0 ? got : -EIO;
+			break;
+		}
+		off += n;
+		fp->len -= n;
+		if (!fp->len)
+			src->cur++;
+	}
+	kunmap_local(p);
+	if (!err && off != k)
+		err = -EIO;
+	return err;
+}
+
+/* A new chunk record; copy mode fills it from the user's iterator or the
+ * file of @src.
+ */
 static struct msgpipe_txchunk *msgpipe_txchunk_new(struct msgpipe_txmsg *m,
 						   struct iov_iter *from,
+						   struct msgpipe_send_src *src,
 						   u32 off, u32 len)
 {
 	unsigned int i, n = m->zc ? 0 : DIV_ROUND_UP(len, PAGE_SIZE);
@@ -318,7 +363,14 @@ static struct msgpipe_txchunk *msgpipe_txchunk_new(struct msgpipe_txmsg *m,
 			break;
 		c->nr_pages++;
 		msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, 1);
-		if (copy_page_from_iter(c->pages[i], 0, k, from) != k) {
+		if (src && src->nparts) {
+			int err = msgpipe_txchunk_read(src, c->pages[i], k);
+
+			if (err) {
+				msgpipe_txchunk_free(c);
+				return ERR_PTR(err);
+			}
+		} else if (copy_page_from_iter(c->pages[i], 0, k, from) != k) {
 			msgpipe_txchunk_free(c);
 			return ERR_PTR(-EFAULT);
 		}
@@ -408,7 +460,8 @@ static int msgpipe_tx_wait(struct msgpipe_sock *msk, long *timeo, u64 seq,
 
 /* Send the chunks of @m; returns 0 or -errno with nothing more posted. */
 static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
-			     struct msghdr *msg, long *timeo)
+			     struct msghdr *msg, struct msgpipe_send_src *src,
+			     long *timeo)
 {
 	struct msgpipe_txchunk *c;
 	u32 off = 0;
@@ -420,7 +473,7 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 		err = msgpipe_tx_wait(msk, timeo, m->seq, &n, !off, m->zc);
 		if (err)
 			return err;
-		c = msgpipe_txchunk_new(m, &msg->msg_iter, off, n);
+		c = msgpipe_txchunk_new(m, &msg->msg_iter, src, off, n);
 		if (IS_ERR(c))
 			return PTR_ERR(c);
 		c->stream = msk->tx_stream;
@@ -469,6 +522,26 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 			    size_t len)
 {
+	return msgpipe_session_send(msk, msg, len, NULL);
+}
+
+/**
+ * msgpipe_session_send() - send one message from the caller or a source
+ * @msk: the session
+ * @msg: the message's flags, and its bytes unless @src has a file
+ * @len: its length, validated by the caller
+ * @src: NULL, or what the ioctl interface adds (see the struct)
+ *
+ * As msgpipe_session_sendmsg(). With a completion record in @src the
+ * message takes it over once it exists; a message voided after it began
+ * then returns @len and reports its error only in that completion, so
+ * that every accepted message completes exactly once.
+ *
+ * Return: @len or -errno.
+ */
+int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
+			 size_t len, struct msgpipe_send_src *src)
+{
 	bool zc = msg->msg_flags & MSG_ZEROCOPY;
 	struct sock *sk = &msk->sk;
 	struct msgpipe_txmsg *m;
@@ -490,13 +563,13 @@ int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 		goto out_unlock;
 	}
 	err = -ENOMEM;
-	m = msgpipe_txmsg_new(msk, msg, len, zc);
+	m = msgpipe_txmsg_new(msk, msg, len, zc, src);
 	if (!m)
 		goto out_unlock;
 	m->seq = msk->tx_seq + 1;
 	m->stream = msk->tx_stream;
 	/* The sender holds @m: acknowledgments may retire it meanwhile. */
-	err = msgpipe_tx_chunks(msk, m, msg, &timeo);
+	err = msgpipe_tx_chunks(msk, m, msg, src, &timeo);
 	if (err && msk->tx_stream == m->stream) {
 		/* Nothing went out: the message never existed. */
 		msgpipe_txmsg_put(m);
@@ -516,6 +589,8 @@ int msgpipe_session_sendmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 		mutex_unlock(&msk->tx_lock);
 		msk->tx_seq = m->seq;
 		msgpipe_txmsg_put(m);
+		if (src && !src->done)
+			err = len;	/* its completion carries the error */
 		goto out_unlock;
 	}
 	msk->tx_seq = m->seq;
