@@ -16,6 +16,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/sched/signal.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -201,7 +202,7 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 				   const struct msgpipe_frame *f)
 {
 	enum msgpipe_session_state st;
-	bool fin_ack = false;
+	bool fin_ack = false, reset = false;
 	int err = 0;
 
 	spin_lock(&msk->lock);
@@ -253,9 +254,17 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		break;
 	case MSGPIPE_T_FIN:
 		if (msk->peer_fin) {
+			/* An abort after the FIN: the peer got data for the
+			 * session it closed. What it never acknowledged will
+			 * not be: fail it now, not at the retirement.
+			 */
+			if (f->flags & MSGPIPE_F_ABORT)
+				reset = st != MSGPIPE_SS_CLOSED &&
+					READ_ONCE(msk->tx_acked) <
+					READ_ONCE(msk->tx_stream);
 			/* Repeated after a reconnection: answer again. */
-			fin_ack = st != MSGPIPE_SS_CLOSED &&
-				  !(f->flags & MSGPIPE_F_ABORT);
+			else
+				fin_ack = st != MSGPIPE_SS_CLOSED;
 			break;
 		}
 		if (st != MSGPIPE_SS_READY && st != MSGPIPE_SS_SENDING_FIN &&
@@ -266,9 +275,10 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		msk->peer_fin = true;
 		msk->rx_fin_stream = f->stream_seq;
 		if (f->flags & MSGPIPE_F_ABORT) {
+			/* Reset: unacknowledged messages fail at once. */
 			if (st != MSGPIPE_SS_CLOSED)
 				WRITE_ONCE(msk->sk.sk_err, ECONNRESET);
-			msk->state = MSGPIPE_SS_CLOSED;
+			reset = st != MSGPIPE_SS_CLOSED;
 		} else {
 			fin_ack = st != MSGPIPE_SS_CLOSED;
 		}
@@ -290,8 +300,29 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 	}
 	if (fin_ack)
 		msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN_ACK, 0);
+	if (reset)
+		msgpipe_session_reset(msk, -ECONNRESET);
 	msgpipe_sk_wake(&msk->sk);
 	return err;
+}
+
+/* DATA for a session closed here: tell the sender, as TCP answers with a
+ * RST, so its unacknowledged messages fail now rather than when the agent
+ * retires the session. Rate limited: the sender's resends ask again.
+ */
+static void msgpipe_session_abort_stray(struct msgpipe_pipe *pipe,
+					const struct msgpipe_frame *f)
+{
+	static DEFINE_RATELIMIT_STATE(rs, HZ, 64);
+	struct msgpipe_frame a = {
+		.type = MSGPIPE_T_FIN, .flags = MSGPIPE_F_ABORT,
+		.dst_sid = f->src_sid, .src_sid = f->dst_sid,
+	};
+
+	if (!__ratelimit(&rs))
+		return;
+	msgpipe_stat_inc(MSGPIPE_STAT_ABORTS_SENT);
+	msgpipe_tx_ctrl(NULL, pipe, &a, NULL, 0);
 }
 
 /**
@@ -367,6 +398,8 @@ int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 		/* Closed here while the peer was still sending. */
 		msgpipe_stat_inc(MSGPIPE_STAT_RX_UNKNOWN);
 		msgpipe_rxbuf_free(buf);
+		if (f->type == MSGPIPE_T_DATA)
+			msgpipe_session_abort_stray(pipe, f);
 		return 0;
 	}
 	if (READ_ONCE(msk->pipe) != pipe ||

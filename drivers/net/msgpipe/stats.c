@@ -80,6 +80,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_IOC_POSTS] = "ioc_posts",
 	[MSGPIPE_STAT_IOC_SENDFILES] = "ioc_sendfiles",
 	[MSGPIPE_STAT_SENDFILE_BYTES] = "sendfile_bytes",
+	[MSGPIPE_STAT_ABORTS_SENT] = "aborts_sent",
 	[MSGPIPE_STAT_RDM_RX_REFUSED] = "rdm_rx_refused",
 };
 

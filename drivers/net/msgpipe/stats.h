@@ -83,6 +83,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_IOC_POSTS,		/* T: messages sent by MSGPIPE_IOC_POST */
 	MSGPIPE_STAT_IOC_SENDFILES,	/* T: messages sent by MSGPIPE_IOC_SENDFILE */
 	MSGPIPE_STAT_SENDFILE_BYTES,	/* T: their bytes */
+	MSGPIPE_STAT_ABORTS_SENT,	/* T: aborts for DATA to closed sessions */
 	MSGPIPE_STAT_RDM_RX_REFUSED,	/* T: RDM batches for a port without socket */
 	MSGPIPE_STAT_NR,
 };
