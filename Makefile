@@ -14,7 +14,7 @@ VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
 	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm \
-	$(BIN)/ioctl_test
+	$(BIN)/ioctl_test $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -52,6 +52,12 @@ $(BIN)/msgpipectl: tools/msgpipectl/msgpipectl.c uapi/linux/msgpipe.h uapi/linux
 	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags json-c) -o $@ $< \
 		$(NL_LIBS) $$(pkg-config --libs json-c)
 
+MB_SRCS := $(wildcard tools/msgpipe-backup/*.c)
+$(BIN)/msgpipe-backup: $(MB_SRCS) tools/msgpipe-backup/backup.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -pthread -Iselftests/msgpipe $$(pkg-config --cflags json-c) \
+		-o $@ $(MB_SRCS) $$(pkg-config --libs json-c) -lcrypto
+
 $(BIN)/nl_test: selftests/msgpipe/nl_test.c uapi/linux/msgpipe_nl.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) -isystem $(KSFT) -o $@ $< $(NL_LIBS)
@@ -65,6 +71,10 @@ $(BIN)/mp_rdm: selftests/msgpipe/mp_rdm.c selftests/msgpipe/mp_family.h uapi/lin
 	$(CC) $(UAPI_CFLAGS) -o $@ $<
 
 $(BIN)/mp_fuzz: selftests/msgpipe/mp_fuzz.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) -o $@ $<
+
+$(BIN)/mp_backup_evil: selftests/msgpipe/mp_backup_evil.c selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $<
 
@@ -102,7 +112,10 @@ $(KSFT)/.stamp: $(KSRC_TAR)
 ksft: $(KSFT)/.stamp
 
 unit: $(KSFT)/.stamp
-	$(MAKE) -C drivers/net/msgpipe/test KSFT=$(KSFT) run
+	@rc=0; \
+	$(MAKE) -C drivers/net/msgpipe/test KSFT=$(KSFT) run || rc=1; \
+	$(MAKE) -C tools/msgpipe-backup/test KSFT=$(KSFT) run || rc=1; \
+	exit $$rc
 
 CHECKPATCH = perl $(KSFT)/scripts/checkpatch.pl --no-tree --strict --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT
@@ -131,10 +144,10 @@ demo: deps modules tools
 # Benchmarks run in the VM and leave build/bench/bench-NAME.json; the
 # report merges every one into report.json and report.svg.
 # BENCHES=NAME... runs some of them (tools/bench/NAME.sh).
-BENCHES ?= agent pipes rdm
+BENCHES ?= agent pipes rdm backup
 bench: deps modules tools
 	@mkdir -p $(BUILD)/bench
-	$(VM) --mem 3072 --timeout 2400 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \
+	$(VM) --mem 8192 --timeout 3600 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \
 		| tee $(BUILD)/bench/vm.log
 	@res=$$(sed -n 's/^vm.sh: results in //p' $(BUILD)/bench/vm.log) && \
 		cp "$$res"/bench-*.json $(BUILD)/bench/

@@ -56,15 +56,16 @@ timed tools make -s tools || finish
 
 # run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
 run_vm() {
-	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 t0 rc res p f s
+	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 mem=8192 t0 rc res p f s
+	# backup.sh holds the Linux source tree three times in tmpfs.
 	if [ "$kernel" = debug ]; then
-		limit=4800
+		limit=4800 mem=3072
 		timed debug-modules tools/testing/vm/debug-modules.sh || return
 		moddir=$(cat "$ROOT/build/mods/debug.dir")/drivers/net
 	fi
 	t0=$SECONDS
 	tools/testing/vm/vm.sh --kernel "$kernel" --moddir "$moddir" \
-		--mem 3072 --timeout $limit run 'bash selftests/msgpipe/run.sh' \
+		--mem $mem --timeout $limit run 'bash selftests/msgpipe/run.sh' \
 		> "$LOG/vm-$kernel.log" 2>&1
 	rc=$?
 	echo "# stage vm ($kernel kernel): $((SECONDS - t0)) s"
