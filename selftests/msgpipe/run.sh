@@ -119,6 +119,13 @@ run_limited() {
 [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK
 for t in $TESTS; do
 	n=$((n + 1))
+	# CI's clock (MP_DEADLINE, seconds since the epoch, from check.sh):
+	# no test starts after it; each one left is reported as skipped.
+	if [ -n "${MP_DEADLINE:-}" ] && [ "$(date +%s)" -ge "$MP_DEADLINE" ]; then
+		echo "ok $n $t # SKIP no time left before MP_DEADLINE"
+		skip=$((skip + 1))
+		continue
+	fi
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "# RUN $t"
 	start=$(date +%s)
