@@ -80,10 +80,15 @@ while kill -0 $push 2>/dev/null; do
 	[ $(( $(host_stat sendfile_bytes) - s0 )) -ge $((BYTES / 3)) ] && break
 	sleep 0.2
 done
+# What the dead server never acknowledged fails within the retire time.
+na $BIN/msgpipectl agent set soft retire_ms 10000 > /dev/null
 kill -9 $srv
 wait $srv 2>/dev/null
+t1=$SECONDS
 wait $push
 rc=$?
+log "the push ended $((SECONDS - t1)) s after the kill"
+na $BIN/msgpipectl agent set soft retire_ms 60000 > /dev/null
 have=$(objects)
 check "server killed mid-push: the push failed (rc $rc, $have objects stored)" \
 	test $rc != 0 -a $have -gt 0 -a $have -lt $NFILES

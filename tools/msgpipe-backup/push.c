@@ -600,12 +600,14 @@ static void *mb_reader(void *arg)
 
 	for (;;) {
 		sem_wait(&a->owed);
-		if (a->finished && answered == a->expected)
+		/* The last post comes after all others: nothing more. */
+		if (a->finished && (answered == a->expected || a->lost))
 			break;
 		if (a->lost)
 			continue;	/* drain the posts */
 		if (!buf || !mb_answer(a->fd, buf)) {
-			mb_warn("data session lost: %s", strerror(errno));
+			mb_warn("data session lost: %s",
+				errno ? strerror(errno) : "closed by the server");
 			failures += a->expected - answered;
 			a->lost = true;
 			continue;
@@ -806,7 +808,7 @@ int mb_push(int nsrc, char **srcs, const char *host, unsigned short port,
 	json_object_put(m);
 	if (!done || strcmp(mb_op(done), "done"))
 		mb_die("finish: %s", done ? mb_get_str(done, "why") ?: mb_op(done) :
-		       strerror(errno));
+		       errno ? strerror(errno) : "the server closed the session");
 	missing = mb_get_int(done, "missing", -1);
 	if (mb_get_str(done, "why"))
 		mb_warn("server could not write the set: %s", mb_get_str(done, "why"));
