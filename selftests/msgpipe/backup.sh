@@ -105,10 +105,11 @@ s1=$(host_stat sendfile_bytes)
 	done
 	knob msgpipe_soft reset_conns 1
 ) &
+resetter=$!
 t1=$SECONDS
 na $MB push -j 4 --cache $T/cache $FS/src/$TREE $ADDR_B:4873 > $T/push2 2>&1
 rc=$?
-wait
+wait $resetter
 sent=$(sent $T/push2)
 stored=$(stored $T/push2)
 log "$(grep '^push:' $T/push2) ($((SECONDS - t1)) s)"
@@ -164,5 +165,4 @@ check "a file over the quota is refused" \
 check "and nothing over the quota was stored ($(du -sk $FS/store2/objects | cut -f1) KiB)" \
 	test "$(find $FS/store2/objects -type f -size +1000k | wc -l)" = 0
 kill $srv $srv2 2>/dev/null
-wait 2>/dev/null
 [ $FAILS = 0 ]
