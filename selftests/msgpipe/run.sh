@@ -13,7 +13,7 @@ MODDIR=${MP_MODDIR:?}
 RESULTS=${MP_RESULTS:-/tmp}
 # No test may take longer than this; a stuck one is dumped and killed.
 TEST_LIMIT=${MP_TEST_LIMIT:-900}
-DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh backup.sh churn.sh faults.sh unload.sh"
+DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh churn.sh faults.sh unload.sh"
 TESTS=${*:-$DEFAULT_TESTS}
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"

@@ -58,7 +58,7 @@ timed tools make -s tools || finish
 run_vm() {
 	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 mem=8192 t0 rc res p f s
 	local deadline left
-	# backup.sh holds the Linux source tree three times in tmpfs.
+	# Room for backup.sh (the Linux source tree three times in tmpfs).
 	if [ "$kernel" = debug ]; then
 		limit=4800 mem=3072
 		timed debug-modules tools/testing/vm/debug-modules.sh || return
