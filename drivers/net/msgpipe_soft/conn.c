@@ -507,12 +507,15 @@ err_release:
 }
 
 /**
- * msa_conn_destroy() - stop a connection's threads and close it
+ * msa_conn_stop() - stop a connection's threads
  * @conn:     the connection
  * @graceful: close the sending side and wait (bounded) for the peer's end
  *            of stream first, so queued frames are not cut by a reset
+ *
+ * The connection stays allocated: the threads of its pipe's other
+ * connections look at every slot when one of them fails.
  */
-void msa_conn_destroy(struct msa_conn *conn, bool graceful)
+void msa_conn_stop(struct msa_conn *conn, bool graceful)
 {
 	if (graceful && !atomic_read(&conn->failed)) {
 		kernel_sock_shutdown(conn->sock, SHUT_WR);
@@ -525,6 +528,14 @@ void msa_conn_destroy(struct msa_conn *conn, bool graceful)
 	kthread_stop(conn->rx_thread);
 	put_task_struct(conn->tx_thread);
 	put_task_struct(conn->rx_thread);
+}
+
+/**
+ * msa_conn_release() - close a stopped connection and free it
+ * @conn: the connection, stopped and in no slot any thread can reach
+ */
+void msa_conn_release(struct msa_conn *conn)
+{
 	/* Abort rather than leave an orphan: an orphaned TCP socket keeps
 	 * its unacknowledged skbs, and with them the host's zero-copy
 	 * pages, until it gives up on a dead peer minutes later. What the

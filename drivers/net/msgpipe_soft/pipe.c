@@ -163,9 +163,23 @@ static void msa_pipe_destroy(struct msgpipe_apipe *ap, bool graceful)
 	mutex_lock(&msa_pipes_lock);
 	list_del(&mp->node);
 	mutex_unlock(&msa_pipes_lock);
+	/* Every thread of the pipe stopped before any connection is freed:
+	 * one that fails looks at all the slots (msa_pipe_pick_ctl()), and
+	 * so does the flow timer, under mp->lock, until the slot is empty.
+	 */
 	for (i = 0; i < mp->nconns; i++)
 		if (mp->conns[i])
-			msa_conn_destroy(mp->conns[i], graceful);
+			msa_conn_stop(mp->conns[i], graceful);
+	for (i = 0; i < mp->nconns; i++) {
+		struct msa_conn *conn;
+
+		spin_lock(&mp->lock);
+		conn = mp->conns[i];
+		mp->conns[i] = NULL;
+		spin_unlock(&mp->lock);
+		if (conn)
+			msa_conn_release(conn);
+	}
 	/* The sockets are released: TCP lets go of zero-copy pages. */
 	msa_zc_drain(mp);
 	msa_flow_destroy(mp);
@@ -208,7 +222,9 @@ static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
 	spin_unlock(&mp->lock);
 	mutex_unlock(&msa_pipes_lock);
 	if (old) {
-		msa_conn_destroy(old, false);
+		/* Out of its slot: no other thread reaches it now. */
+		msa_conn_stop(old, false);
+		msa_conn_release(old);
 		msa_stat_add(MSA_STAT_CONN_REPLACED, 1);
 		/* Its unacknowledged frames were asked for when it broke;
 		 * ask again for any it recorded since.
