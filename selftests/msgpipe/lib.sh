@@ -78,6 +78,16 @@ stat() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 
+# until_stat host|agent NAME MIN [STOP]: wait until a counter reaches MIN;
+# 1 once the file STOP exists (the transfer it waited for is over).
+until_stat() {
+	while [ "$("$1"_stat "$2")" -lt "$3" ]; do
+		[ -n "${4:-}" ] && [ -e "$4" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
 # Wait until a server printed "listening" into FILE.
 wait_listening() {
 	local i

@@ -17,14 +17,15 @@ T=$(mktemp -d)
 trap 'kill $resetter 2>/dev/null; cleanup_pair' EXIT
 setup_pair || exit 1
 
-# Reset, wait until the pipe is back, 20 times; log each.
+# Once data flows (before, there is no pipe to reset): reset, wait until
+# the pipe is back, 20 times; log each. Stops when the client is done.
 resetter() {
 	local i n
-	sleep 1
+	until_stat agent tx_bytes 1 "$T/done" || return 0
 	for i in $(seq $RESETS); do
 		n=$(host_stat reconnects)
 		knob msgpipe_soft reset_conns 1
-		while [ "$(host_stat reconnects)" = "$n" ]; do sleep 0.05; done
+		until_stat host reconnects $((n + 1)) "$T/done" || return 0
 		echo "reset $i" >> "$T/resets"
 		sleep 0.2
 	done
@@ -43,7 +44,8 @@ resetter=$!
 na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4300 --count 16 \
 	--msgsize $(scaled 67108864) > "$T/rst.cli" 2> "$T/rst.err"
 crc=$?
-resets_in_time=$(wc -l < "$T/resets" 2>/dev/null || echo 0)
+touch "$T/done"
+resets_in_time=$(cat "$T/resets" 2>/dev/null | wc -l)
 wait $spid
 src=$?
 wait $resetter

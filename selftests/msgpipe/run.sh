@@ -91,6 +91,17 @@ dump_stuck() {
 	done
 }
 
+# kill_tree PID: PID and every process below it (a test's background
+# helpers too); each stopped first so that it starts nothing new.
+kill_tree() {
+	local c
+	kill -STOP "$1" 2>/dev/null
+	for c in $(ps -o pid= --ppid "$1"); do
+		kill_tree "$c"
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
 # run_limited TEST: run_one under TEST_LIMIT; 124 when it had to be killed.
 run_limited() {
 	local pid end=$((SECONDS + TEST_LIMIT))
@@ -103,8 +114,7 @@ run_limited() {
 	done
 	if kill -0 $pid 2>/dev/null; then
 		dump_stuck
-		pkill -KILL -P $pid 2>/dev/null
-		kill -KILL $pid 2>/dev/null
+		kill_tree $pid
 		wait $pid 2>/dev/null
 		for ns in $(ip netns list | awk '{ print $1 }'); do
 			ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
