@@ -54,6 +54,19 @@ timed build make modules || finish
 timed build-6.12 tools/testing/build-next.sh
 timed tools make -s tools || finish
 
+# vm_report RESULTS: what the console says went wrong, for the CI log.
+vm_report() {
+	local con=$1/console.log first
+	[ -f "$con" ] || return 0
+	first=$(grep -n -m1 -E "$CRASH_RE" "$con" | cut -d: -f1)
+	if [ -n "$first" ]; then
+		tail -n +$((first > 3 ? first - 3 : 1)) "$con" | head -n 30
+	else
+		tail -n 30 "$con"
+	fi
+}
+CRASH_RE='Kernel panic|BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|soft lockup|hung_task|UBSAN:|KASAN'
+
 # run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
 run_vm() {
 	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 mem=8192 t0 rc res p f s
@@ -92,7 +105,9 @@ run_vm() {
 	fi
 	if [ $rc != 0 ]; then
 		# The verdict failed beyond the counted tests (oops, taint,
-		# timeout, crash report): that is a failure of its own.
+		# timeout, crash report): that is a failure of its own. Its log
+		# is the start of the first report, or the console's last lines.
+		vm_report "$res" > "$LOG/vm-verdict-$kernel.log"
 		result "vm-verdict-$kernel" 1
 	fi
 }
