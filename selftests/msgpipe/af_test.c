@@ -600,6 +600,46 @@ TEST_F(pair, close__peer_sees_end)
 	EXPECT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
 }
 
+/* A reader that closes with data unread resets the session, as TCP does:
+ * a sender blocked on its shut window fails at once instead of waiting
+ * for a window nobody will open.
+ */
+TEST_F(pair, close__unread_resets_blocked_sender)
+{
+	size_t n = 1 << 16;
+	char *buf = malloc(n);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 3, n);
+	for (;;) {
+		struct pollfd pfd = { .fd = self->cfd, .events = POLLOUT };
+
+		if (send(self->cfd, buf, n, MSG_DONTWAIT) == (ssize_t)n)
+			continue;
+		ASSERT_EQ(EAGAIN, errno);
+		if (poll(&pfd, 1, 1000) == 0)
+			break;
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Only the parent's close may release the reader. */
+		close(self->sfd);
+		_exit(send(self->cfd, buf, n, 0) == -1 && errno == ECONNRESET ?
+		      0 : 1);
+	}
+	usleep(300000);
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG));
+	close(self->sfd);
+	self->sfd = sk();
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-1, send(self->cfd, buf, 1, MSG_DONTWAIT | MSG_NOSIGNAL));
+	free(buf);
+}
+
 TEST(connect__nonblocking_then_poll)
 {
 	struct sockaddr_msgpipe a = addr(3200, 0);

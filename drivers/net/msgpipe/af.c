@@ -95,19 +95,32 @@ struct msgpipe_sock *msgpipe_sock_alloc(struct net *net, struct socket *sock,
  * @msk: the session
  *
  * Tells the peer (FIN after the data already queued, REFUSE for a session
- * never accepted, FIN with ABORT while the handshake runs), forgets the
+ * never accepted, FIN with ABORT while the handshake runs or when what it
+ * sent was not all read), forgets the
  * session id, leaves the pipe and frees what was received and not read.
  */
 void msgpipe_sock_close(struct msgpipe_sock *msk)
 {
 	struct msgpipe_pipe *pipe = msk->pipe;
+	bool unread;
 	u8 type = 0;
 	u16 flags = 0;
 
 	spin_lock(&msk->lock);
+	/* As TCP answers a close with unread data by a RST: what the peer
+	 * sent will never be read, and what it still has to send would
+	 * wait for a window this end no longer opens.
+	 */
+	unread = !list_empty(&msk->rx_msgs) || !list_empty(&msk->rx_ooo);
 	switch (msk->state) {
 	case MSGPIPE_SS_READY:
 		type = MSGPIPE_T_FIN;
+		flags = unread ? MSGPIPE_F_ABORT : 0;
+		break;
+	case MSGPIPE_SS_SENDING_FIN:
+		/* The FIN went at shutdown(); the abort follows it. */
+		type = unread ? MSGPIPE_T_FIN : 0;
+		flags = MSGPIPE_F_ABORT;
 		break;
 	case MSGPIPE_SS_PENDING_ACCEPT:
 		type = msk->peer_fin ? 0 : MSGPIPE_T_REFUSE;
