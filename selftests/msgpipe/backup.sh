@@ -73,7 +73,7 @@ stored() { sed -n 's/.*, \([0-9]*\) already stored.*/\1/p' "$1"; }
 serve 4873 $FS/store || fail "server did not start"
 BYTES=$(du -sb $FS/src/$TREE | cut -f1)
 s0=$(host_stat sendfile_bytes)
-na $MB push -q -j 4 --cache $T/cache $FS/src/$TREE $ADDR_B:4873 > $T/push1 2>&1 &
+na $MB push -j 4 --cache $T/cache $FS/src/$TREE $ADDR_B:4873 > $T/push1 2>&1 &
 push=$!
 # A third of the bytes on their way (or the push over): kill the server.
 while kill -0 $push 2>/dev/null; do
@@ -87,6 +87,7 @@ wait $srv 2>/dev/null
 t1=$SECONDS
 wait $push
 rc=$?
+log "$(grep -E 'hashed|lacks' $T/push1 | tr '\n' ' ')"
 log "the push ended $((SECONDS - t1)) s after the kill"
 na $BIN/msgpipectl agent set soft retire_ms 60000 > /dev/null
 have=$(objects)
@@ -112,13 +113,13 @@ rc=$?
 wait $resetter
 sent=$(sent $T/push2)
 stored=$(stored $T/push2)
-log "$(grep '^push:' $T/push2) ($((SECONDS - t1)) s)"
+log "$(grep '^push:' $T/push2 | tr '\n' ' ') ($((SECONDS - t1)) s)"
 check "the re-run completed (rc $rc)" test $rc = 0
 [ $rc = 0 ] || show $T/push2
 check "it sent only what was missing ($sent sent, $stored already stored of $NFILES)" \
 	test -n "$sent" -a "$sent" -lt "$NFILES" -a "$stored" -ge "$have"
-check "the hash cache spared reading the tree again ($(sed -n 's/.*, \([0-9]*\) files hashed/\1/p' $T/push2) hashed)" \
-	test "$(sed -n 's/.*, \([0-9]*\) files hashed/\1/p' $T/push2)" = 0
+check "the hash cache spared reading the tree again ($(sed -n 's/.*, \([0-9]*\) files hashed.*/\1/p' $T/push2) hashed)" \
+	test "$(sed -n 's/.*, \([0-9]*\) files hashed.*/\1/p' $T/push2)" = 0
 check "connections were reset under it ($(host_stat conn_losses))" \
 	test "$(host_stat conn_losses)" -gt 0
 check "the pushes used the sendfile ioctl ($(host_stat ioc_sendfiles))" \
@@ -146,6 +147,7 @@ check "both sets are kept" test -f $FS/store/sets/second.jsonl -a \
 	"$(ls $FS/store/sets | wc -l)" = 2
 h=$(grep "\"p\":\"$TREE/mp-extra/secret\"" $FS/store/sets/second.jsonl |
 	sed 's/.*"h":"\([0-9a-f]*\)".*/\1/')
+check "the second set names the file's object (${h:-none})" test -n "$h"
 echo x >> $FS/store/objects/${h:0:2}/$h
 $MB verify --store $FS/store --set second > $T/verify 2>&1
 check "verify finds a damaged object ($(tail -n 1 $T/verify))" \

@@ -69,6 +69,8 @@ int main(int argc, char **argv)
 	char *end;
 	int c;
 
+	/* Progress lines reach a log as they happen, not at exit. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		print_usage(stderr);
 		return 2;

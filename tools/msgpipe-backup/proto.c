@@ -131,7 +131,8 @@ int mb_send_json(int fd, json_object *o)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(o,
-				JSON_C_TO_STRING_PLAIN, &len);
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
 	if (send(fd, s, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;

@@ -730,7 +730,7 @@ int mb_push(int nsrc, char **srcs, const char *host, unsigned short port,
 	bool show = !mb_quiet && isatty(2);
 	size_t stored = 0;
 	struct rlimit rl;
-	double t0;
+	double t0, tw;
 	int ctl, i, missing;
 	time_t now;
 
@@ -744,6 +744,7 @@ int mb_push(int nsrc, char **srcs, const char *host, unsigned short port,
 	if (!getrlimit(RLIMIT_NOFILE, &rl) &&
 	    rl.rlim_cur < (rlim_t)sessions * MB_BUNDLE_FILES + 64)
 		sessions = (rl.rlim_cur - 64) / MB_BUNDLE_FILES ?: 1;
+	tw = mb_now();
 	for (i = 0; i < nsrc; i++) {
 		char *s = strdup(srcs[i]), *base;
 		size_t l = strlen(s);
@@ -760,8 +761,9 @@ int mb_push(int nsrc, char **srcs, const char *host, unsigned short port,
 	mb_hash_all(sessions);
 	mb_compact();
 	if (!mb_quiet)
-		printf("push: %zu entries, %zu files hashed\n", nfiles,
-		       (size_t)hashed_now);
+		printf("push: %zu entries, %zu files hashed (%.1f s)\n", nfiles,
+		       (size_t)hashed_now, mb_now() - tw);
+	tw = mb_now();
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		mb_die("getrandom: %s", strerror(errno));
 	for (i = 0; i < 16; i++) {
@@ -789,6 +791,9 @@ int mb_push(int nsrc, char **srcs, const char *host, unsigned short port,
 		} else if (files[i].e.type == 'f') {
 			stored++;
 		}
+	if (!mb_quiet)
+		printf("push: the server lacks %zu files (%.1f s to ask)\n",
+		       ntodo, mb_now() - tw);
 	t0 = mb_now();
 	if (show)
 		pthread_create(&prog, NULL, mb_progress, &t0);

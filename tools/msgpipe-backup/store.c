@@ -284,8 +284,10 @@ int mb_set_write(const char *store, const char *name, struct mb_entry *e,
 	for (i = 0; f && i < n; i++) {
 		json_object *o = mb_entry_json(&e[i]);
 
+		/* Paths as they are, so that grep finds them in a set. */
 		fprintf(f, "%s\n",
-			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	if (!f || fflush(f) || fsync(fd) || fclose(f) || rename(tmp, dst)) {
