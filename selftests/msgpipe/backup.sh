@@ -150,8 +150,9 @@ h=$(grep "\"p\":\"$TREE/mp-extra/secret\"" $FS/store/sets/second.jsonl |
 check "the second set names the file's object (${h:-none})" test -n "$h"
 echo x >> $FS/store/objects/${h:0:2}/$h
 $MB verify --store $FS/store --set second > $T/verify 2>&1
-check "verify finds a damaged object ($(tail -n 1 $T/verify))" \
-	test $? = 1 -a "$(grep -c ^BAD $T/verify)" -ge 1
+rc=$?
+check "verify finds a damaged object (rc $rc, $(tail -n 1 $T/verify))" \
+	test $rc = 1 -a "$(grep -c ^BAD $T/verify)" -ge 1
 
 # 4. Hostile input and the quota.
 serve 4874 $FS/store2 --quota 1M || fail "quota server did not start"

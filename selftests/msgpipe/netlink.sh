@@ -54,7 +54,8 @@ check "a second pipe to the peer: exit 1, extack shown ($(cat "$T/err"))" \
 
 na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4500 --count 4 \
 	--msgsize 8388608 > "$T/s.cli" 2> "$T/s.err"
-check "a session used the pipe ($(cat "$T/s.err"))" test $? = 0
+rc=$?
+check "a session used the pipe (rc $rc $(cat "$T/s.err"))" test $rc = 0
 wait $spid
 check "the pipe carried it on every connection" \
 	test "$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["tx_bytes"] > 0 for c in d)')" = 8
