@@ -115,7 +115,7 @@ sent=$(sent $T/push2)
 stored=$(stored $T/push2)
 log "$(grep '^push:' $T/push2 | tr '\n' ' ') ($((SECONDS - t1)) s)"
 check "the re-run completed (rc $rc)" test $rc = 0
-[ $rc = 0 ] || show $T/push2
+[ $rc = 0 ] || { show $T/push2; show $T/srv.4873; }
 check "it sent only what was missing ($sent sent, $stored already stored of $NFILES)" \
 	test -n "$sent" -a "$sent" -lt "$NFILES" -a "$stored" -ge "$have"
 check "the hash cache spared reading the tree again ($(sed -n 's/.*, \([0-9]*\) files hashed.*/\1/p' $T/push2) hashed)" \

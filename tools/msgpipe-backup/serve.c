@@ -440,11 +440,21 @@ static void mb_data_files(int fd, struct mb_run *run, char *buf)
 {
 	json_object *m;
 
-	while ((m = mb_recv_json(fd, buf, MB_MSG_MAX))) {
-		const char *hash = mb_get_str(m, "h"), *why;
-		int64_t size = mb_get_int(m, "s", -1);
+	for (;;) {
+		const char *hash, *why;
+		int64_t size;
 		json_object *ans, *list;
 
+		errno = 0;
+		m = mb_recv_json(fd, buf, MB_MSG_MAX);
+		if (!m) {
+			/* The client's end of the session is no error. */
+			if (errno)
+				mb_warn("data session: %s", strerror(errno));
+			return;
+		}
+		hash = mb_get_str(m, "h");
+		size = mb_get_int(m, "s", -1);
 		if (!strcmp(mb_op(m), "files") &&
 		    json_object_object_get_ex(m, "list", &list) &&
 		    json_object_is_type(list, json_type_array)) {
@@ -464,10 +474,12 @@ static void mb_data_files(int fd, struct mb_run *run, char *buf)
 		}
 		json_object_put(m);
 		if (!ans) {
+			mb_warn("data session: unexpected message");
 			mb_send_error(fd, "unexpected message");
 			return;
 		}
 		if (mb_send_json(fd, ans)) {
+			mb_warn("data session: %s", strerror(errno));
 			json_object_put(ans);
 			return;
 		}
