@@ -115,7 +115,13 @@ sent=$(sent $T/push2)
 stored=$(stored $T/push2)
 log "$(grep '^push:' $T/push2 | tr '\n' ' ') ($((SECONDS - t1)) s)"
 check "the re-run completed (rc $rc)" test $rc = 0
-[ $rc = 0 ] || { show $T/push2; show $T/srv.4873; }
+if [ $rc != 0 ]; then
+	show $T/push2
+	show $T/srv.4873
+	log "host: $(for k in conn_losses reconnects proto_errors aborts_sent rx_unknown_session tx_retired tx_msg_errors; do printf '%s %s ' $k "$(host_stat $k)"; done)"
+	log "agent: $(for k in conn_failures conn_replaced retired ack_timeouts; do printf '%s %s ' $k "$(agent_stat $k)"; done)"
+	dmesg | tail -n 5 | sed 's/^/#   dmesg: /'
+fi
 check "it sent only what was missing ($sent sent, $stored already stored of $NFILES)" \
 	test -n "$sent" -a "$sent" -lt "$NFILES" -a "$stored" -ge "$have"
 check "the hash cache spared reading the tree again ($(sed -n 's/.*, \([0-9]*\) files hashed.*/\1/p' $T/push2) hashed)" \
