@@ -54,18 +54,15 @@ timed build make modules || finish
 timed build-6.12 tools/testing/build-next.sh
 timed tools make -s tools || finish
 
-# vm_report RESULTS: what the console says went wrong, for the CI log.
+# vm_report RESULTS: what went wrong, for the CI log: the start of the
+# first crash report (vm.sh's crash.txt), or the console's last lines.
 vm_report() {
-	local con=$1/console.log first
-	[ -f "$con" ] || return 0
-	first=$(grep -n -m1 -E "$CRASH_RE" "$con" | cut -d: -f1)
-	if [ -n "$first" ]; then
-		tail -n +$((first > 3 ? first - 3 : 1)) "$con" | head -n 30
-	else
-		tail -n 30 "$con"
+	if [ -s "$1/crash.txt" ]; then
+		cat "$1/crash.txt"
+	elif [ -f "$1/console.log" ]; then
+		tail -n 30 "$1/console.log"
 	fi
 }
-CRASH_RE='Kernel panic|BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|soft lockup|hung_task|UBSAN:|KASAN'
 
 # run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
 run_vm() {

@@ -158,7 +158,13 @@ if [ "$status" != "MSGPIPE-VM: PASS rc=0" ]; then
 	echo "vm.sh: guest verdict: ${status:-none (crash, panic or timeout; qemu rc=$qrc)}"
 	rc=1
 fi
-if grep -E -q 'Kernel panic|BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|soft lockup|hung_task|UBSAN:|KASAN' "$res/console.log"; then
+# Kernel lines only (a timestamp first): a test may print file names such
+# as hung_task.c. The start of the first report goes to crash.txt.
+crash='\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|soft lockup|hung_task|UBSAN:|KASAN)'
+first=$(grep -a -n -m1 -E "$crash" "$res/console.log" | cut -d: -f1)
+if [ -n "$first" ]; then
+	tail -n +$((first > 3 ? first - 3 : 1)) "$res/console.log" | head -n 30 \
+		> "$res/crash.txt"
 	echo "vm.sh: crash report on the console (see $res/console.log)"
 	rc=1
 fi
