@@ -59,6 +59,9 @@ timed tools make -s tools || finish
 vm_report() {
 	if [ -s "$1/crash.txt" ]; then
 		cat "$1/crash.txt"
+	elif grep -a -q '^MSGPIPE-VM: kernel reported a bug' "$1/console.log"; then
+		sed -n '/^MSGPIPE-VM: kernel reported a bug/,/^MSGPIPE-VM: /p' \
+			"$1/console.log" | head -90
 	elif [ -f "$1/console.log" ]; then
 		tail -n 30 "$1/console.log"
 	fi

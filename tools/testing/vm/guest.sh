@@ -49,9 +49,12 @@ if (( taint & ~(4096 | 8192) )); then
 	verdict=FAIL
 fi
 dmesg > /run/results/dmesg
-if grep -E -q 'BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|UBSAN:|ODEBUG:|possible circular locking|possible recursive locking|sleeping function called' /run/results/dmesg; then
+# One pattern for the test and the excerpt (-a: a stray byte must not turn
+# the excerpt into "binary file matches").
+bugs='BUG:|WARNING:|Oops|general protection|refcount_t:|list_(add|del) corruption|UBSAN:|ODEBUG:|possible (circular|recursive) locking|sleeping function called'
+if grep -a -E -q "$bugs" /run/results/dmesg; then
 	echo "MSGPIPE-VM: kernel reported a bug:"
-	grep -E -A20 'BUG:|WARNING:|Oops|UBSAN:|ODEBUG:|circular locking|recursive locking|sleeping function' /run/results/dmesg | head -80
+	grep -a -E -B2 -A24 "$bugs" /run/results/dmesg | head -80
 	verdict=FAIL
 fi
 [ "$rc" = 0 ] || verdict=FAIL
