@@ -57,7 +57,14 @@ static int fds[NFDS];
 static int others[8], nothers;
 /* A regular file for MSGPIPE_IOC_SENDFILE: this program. */
 static int regfile = -1;
+/* page: a buffer with an inaccessible page on each side (unmapped is the
+ * one before), so a length larger than a buffer makes the kernel fail with
+ * EFAULT instead of writing over this program's own memory. cbuf is the
+ * control buffer, the last 256 bytes before another inaccessible page.
+ */
 static void *unmapped, *page;
+static char *cbuf;
+static unsigned long grandchildren_died;
 static unsigned long ops_done, errs[256];
 
 static uint64_t rnd(void)
@@ -314,7 +321,6 @@ static void op_msg(bool send)
 				     MSG_MORE, MSG_CONFIRM, MSG_NOSIGNAL,
 				     MSG_CMSG_CLOEXEC, MSG_FASTOPEN };
 	struct iovec iov[4];
-	char cbuf[256];
 	struct msghdr mh = {
 		.msg_iov = iov,
 		.msg_iovlen = 1 + pick(4),
@@ -334,7 +340,7 @@ static void op_msg(bool send)
 	if (pick(3) == 0) {
 		struct cmsghdr *c = (struct cmsghdr *)cbuf;
 
-		memset(cbuf, 0, sizeof(cbuf));
+		memset(cbuf, 0, 256);
 		c->cmsg_len = pick(2) ? CMSG_LEN(pick(32)) : len();
 		c->cmsg_level = pick(2) ? SOL_MSGPIPE : pick(2) ? SOL_SOCKET : rnd();
 		c->cmsg_type = pick(8);
@@ -347,7 +353,7 @@ static void op_msg(bool send)
 					  anyfd();
 		}
 		mh.msg_control = pick(6) ? (void *)cbuf : ptr();
-		mh.msg_controllen = pick(2) ? sizeof(cbuf) : len();
+		mh.msg_controllen = pick(2) ? 256 : len();
 	}
 	if (!pick(10))
 		mh.msg_iov = ptr();
@@ -406,8 +412,13 @@ static void op_misc(void)
 				op_msg(pick(2));
 			_exit(0);
 		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
+		if (pid > 0) {
+			int st;
+
+			if (waitpid(pid, &st, 0) == pid &&
+			    (!WIFEXITED(st) || WEXITSTATUS(st)))
+				grandchildren_died++;
+		}
 		note(pid);
 		break;
 	}
@@ -612,6 +623,11 @@ static int child(unsigned long ops, bool netns)
 	for (i = 0; i < NFDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (grandchildren_died) {
+		fprintf(stderr, "mp_fuzz: %lu forked children died\n",
+			grandchildren_died);
+		return 4;
+	}
 	return 0;
 }
 
@@ -643,10 +659,20 @@ int main(int argc, char **argv)
 	       children, ops, netns ? ", each in a new netns" : "");
 	fflush(stdout);
 	family = msgpipe_family();
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	munmap(unmapped, 4096);
+	unmapped = mmap(NULL, 5 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (unmapped == MAP_FAILED) {
+		perror("mp_fuzz: mmap");
+		return 2;
+	}
+	page = (char *)unmapped + 4096;
+	cbuf = (char *)unmapped + 4 * 4096 - 256;
+	if (mprotect(page, 4096, PROT_READ | PROT_WRITE) ||
+	    mprotect((char *)unmapped + 3 * 4096, 4096,
+		     PROT_READ | PROT_WRITE)) {
+		perror("mp_fuzz: mprotect");
+		return 2;
+	}
 	for (i = 0; i < children; i++) {
 		if (fork() == 0) {
 			rng = seed * 0x9e3779b97f4a7c15ULL + i + 1;
