@@ -83,6 +83,7 @@ struct msgpipe_sock *msgpipe_sock_alloc(struct net *net, struct socket *sock,
 	INIT_WORK(&msk->tx_purge_work, msgpipe_session_purge_work);
 	INIT_LIST_HEAD(&msk->rx_msgs);
 	INIT_LIST_HEAD(&msk->rx_ooo);
+	INIT_DELAYED_WORK(&msk->rx_delack, msgpipe_rx_delack_work);
 	msk->rx_next_seq = 1;
 	INIT_LIST_HEAD(&msk->accept_q);
 	INIT_LIST_HEAD(&msk->accept_node);

@@ -36,6 +36,10 @@ extern unsigned int msgpipe_pin_cap_kb;
 
 /* Messages a receiver queues beyond those read: its message window. */
 #define MSGPIPE_RX_MSGS		256
+/* Longest a received chunk waits for its acknowledgment (TCP's delayed
+ * ACK idea, well under the agent's smallest ack timeout).
+ */
+#define MSGPIPE_DELACK_MS	10
 /* Completions a sender may leave unread before it is throttled. */
 #define MSGPIPE_ERRQ_MAX	64
 
@@ -426,6 +430,8 @@ struct msgpipe_txbuf {
  * @rx_adv_right: the right edge last advertised
  * @rx_adv_msgs: the message limit last advertised
  * @rx_acked:    @rx_stream as of the last acknowledgment
+ * @rx_delack:   acknowledges data no rule acknowledged yet, at most
+ *               MSGPIPE_DELACK_MS after it came (holds a socket reference)
  * @rx_next_seq: sequence number the next new message must have
  * @rx_msgs_done: messages read whole or voided
  * @peer_fin:    the peer sent FIN
@@ -471,6 +477,7 @@ struct msgpipe_sock {
 	u64			rx_adv_right;
 	u64			rx_adv_msgs;
 	u64			rx_acked;
+	struct delayed_work	rx_delack;
 	u64			rx_next_seq;
 	u64			rx_msgs_done;
 	bool			peer_fin;
@@ -584,6 +591,7 @@ void msgpipe_sk_wake(struct sock *sk);
 /* rx.c */
 void msgpipe_rx_window_init(struct msgpipe_sock *msk, struct msgpipe_frame *f);
 void msgpipe_rx_ack(struct msgpipe_sock *msk);
+void msgpipe_rx_delack_work(struct work_struct *work);
 int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		    struct msgpipe_rxbuf *buf);
 void msgpipe_rxmsg_free(struct msgpipe_rxmsg *m);

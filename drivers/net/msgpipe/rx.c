@@ -146,6 +146,43 @@ void msgpipe_rx_ack(struct msgpipe_sock *msk)
 	msgpipe_tx_ctrl(msk, pipe, &f, r, n);
 }
 
+/**
+ * msgpipe_rx_delack_work() - acknowledge what came since the last ACK
+ * @work: msgpipe_sock.rx_delack
+ *
+ * A chunk in the middle of a large message is acknowledged by no rule of
+ * msgpipe_rx_data() until the message is whole or a quarter of the window
+ * came; on a slow pipe that is longer than the sender's ack timeout.
+ */
+void msgpipe_rx_delack_work(struct work_struct *work)
+{
+	struct msgpipe_sock *msk = container_of(to_delayed_work(work),
+						struct msgpipe_sock, rx_delack);
+	bool ack;
+
+	spin_lock(&msk->lock);
+	ack = msk->rx_acked != msk->rx_stream;
+	spin_unlock(&msk->lock);
+	if (ack) {
+		msgpipe_stat_inc(MSGPIPE_STAT_DELAYED_ACKS);
+		msgpipe_rx_ack(msk);
+	}
+	sock_put(&msk->sk);
+}
+
+/* Arm the delayed acknowledgment unless it is pending: the bound counts
+ * from the oldest unacknowledged chunk. The work holds the socket.
+ */
+static void msgpipe_rx_delack_arm(struct msgpipe_sock *msk)
+{
+	if (delayed_work_pending(&msk->rx_delack))
+		return;
+	sock_hold(&msk->sk);
+	if (!queue_delayed_work(msgpipe_wq, &msk->rx_delack,
+				msecs_to_jiffies(MSGPIPE_DELACK_MS)))
+		sock_put(&msk->sk);
+}
+
 /* Start a new message with chunk @c, or void it. Under msk->lock. */
 static int msgpipe_rx_place(struct msgpipe_sock *msk,
 			    struct msgpipe_rxchunk *c, struct msgpipe_rxmsg **fresh)
@@ -304,7 +341,7 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 	struct msgpipe_rxmsg *fresh = NULL;
 	struct msgpipe_rxchunk *c;
 	struct list_head *after;
-	bool ack = false, more;
+	bool ack = false, delack = false, more;
 	int err = 0;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -400,6 +437,7 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		ack = whole || !list_empty(&msk->rx_ooo) ||
 		      msk->rx_stream - msk->rx_acked >=
 		      READ_ONCE(msk->sk.sk_rcvbuf) / 4;
+		delack = !ack;
 	}
 out_unlock:
 	if (err == -EPROTO)
@@ -416,6 +454,8 @@ out_unlock:
 	kfree(fresh);
 	if (ack && !err)
 		msgpipe_rx_ack(msk);
+	else if (!err && delack)
+		msgpipe_rx_delack_arm(msk);
 	msgpipe_sk_wake(&msk->sk);
 	return err;
 }

@@ -50,6 +50,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RETX_DEFERRED] = "retx_deferred",
 	[MSGPIPE_STAT_RETX_UNKNOWN] = "retx_unknown",
 	[MSGPIPE_STAT_ACKS_SENT] = "acks_sent",
+	[MSGPIPE_STAT_DELAYED_ACKS] = "delayed_acks",
 	[MSGPIPE_STAT_WINDOW_UPDATES] = "window_updates",
 	[MSGPIPE_STAT_RX_VOIDED] = "rx_voided",
 	[MSGPIPE_STAT_RX_DUPS] = "rx_dups",

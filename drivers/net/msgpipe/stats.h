@@ -54,6 +54,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RETX_UNKNOWN,	/* T: NEED_PAGES for nothing we hold */
 	MSGPIPE_STAT_ACKS_SENT,		/* T: ACK frames sent */
 	MSGPIPE_STAT_WINDOW_UPDATES,	/* T: ACKs sent because reading opened */
+	MSGPIPE_STAT_DELAYED_ACKS,	/* T: ACKs sent by the delayed-ack timer */
 	MSGPIPE_STAT_RX_VOIDED,		/* T: voided messages received */
 	MSGPIPE_STAT_RX_DUPS,		/* T: duplicate chunks dropped */
 	MSGPIPE_STAT_RX_OOO,		/* T: chunks that arrived ahead */
