@@ -188,9 +188,11 @@ struct msgpipe_apipe {
  * @conn_attach:  give the pipe a connected kernel TCP socket as connection
  *                @idx (below @nconns, else -EINVAL); the agent owns the
  *                socket from then on (releases it even on error). A live
- *                connection in that slot is reset and replaced; the agent
- *                does not report the replaced one down (the host already
- *                counts it gone). When a connection breaks (msgpipe_agent_conn_down()) the agent
+ *                connection in that slot is reset and replaced; once this
+ *                returns the agent reports no loss of the replaced one (a
+ *                report made while it runs may be the replaced one's: the
+ *                host then asks @conn_info whether the new one is up).
+ *                When a connection breaks (msgpipe_agent_conn_down()) the agent
  *                resends what it carried and the peer did not acknowledge
  *                (NEED_PAGES) on the others, or on the next one attached.
  * @post:         write @tx into the submission ring, also while the pipe

@@ -6,12 +6,16 @@
 # everything in flight lost). The dialer reconnects with the pipe's token,
 # the agent resends what was not acknowledged, sessions repeat their
 # handshake frames: every message arrives once, intact and in order.
+# Then a late loss report: B drops RSTs (nft), A's connection is destroyed,
+# A redials; while B's agent attaches it (attach_delay_ms) B's old
+# connection is destroyed and reports: the session must outlive it.
 #
 #   +--------------------+            +--------------------+
 #   | netns A (client)   |  TCP RST   | netns B (server)   |
 #   |  veth-a 10.77.0.1  |<--x-x-x--->|  veth-b 10.77.0.2  |
 #   +--------------------+   20 times +--------------------+
 #   resetter: msgpipe_soft reset_conns=1, then waits for the reconnection
+#   part 2: ss -K in A (RST dropped in B), redial, ss -K of B's old one
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap 'kill $resetter 2>/dev/null; cleanup_pair' EXIT
@@ -60,5 +64,58 @@ check "the server received exactly 16 messages (none twice)" \
 	test "$(grep -c '^msg' "$T/rst.srv")" = 16
 log "agent: resends $(agent_stat resends), replaced $(agent_stat conn_replaced), timeouts $(agent_stat ack_timeouts); host retransmits $(host_stat retransmits), retx_unknown $(host_stat retx_unknown), rx_dups $(host_stat rx_dups), rx_ooo $(host_stat rx_ooo)"
 log "$(grep '^received' "$T/rst.srv")"
+
+# 2. A late loss report of a replaced connection. B drops every RST, so
+# A's connection is destroyed (ss -K) without B noticing; A redials and B's
+# agent replaces the connection it still thinks live, holding the attach
+# attach_delay_ms; meanwhile B's old connection is destroyed too and reports
+# its loss. That report is the old connection's: B's pipe must not wait for
+# a redial (it would fail after reconnect_ms) and the session goes on.
+nb nft -f - << 'EOF' || fail "nft: cannot drop RSTs in B"
+table inet mp_rst {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		tcp flags & rst == rst drop
+	}
+}
+EOF
+knob msgpipe reconnect_ms 2000
+knob msgpipe_soft attach_delay_ms 1500
+mkfifo "$T/hold"
+nb "$BIN/mp_xfer" server --report --port 4301 > "$T/late.srv" 2>&1 &
+spid=$!
+wait_listening "$T/late.srv" || fail "late: server did not listen"
+na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4301 --count 4 \
+	--msgsize 1048576 --hold < "$T/hold" > "$T/late.cli" 2> "$T/late.err" &
+cpid=$!
+exec 7> "$T/hold"	# the client holds its session open until closed
+for i in $(seq 600); do
+	[ "$(grep -c '^msg' "$T/late.srv")" = 4 ] && break
+	sleep 0.1
+done
+old=$(na ss -Htn state established dst $ADDR_B | awk '{ sub(/.*:/, "", $3); print $3 }')
+[ "$(echo $old | wc -w)" = 1 ] || fail "late: A should have one connection to B ($old)"
+l0=$(host_stat conn_losses)
+na ss -K -tn dst $ADDR_B > /dev/null
+# B sees the redialed connection next to the old one, then attaches it.
+for i in $(seq 100); do
+	[ "$(nb ss -Htn state established dst $ADDR_A | wc -l)" -ge 2 ] && break
+	sleep 0.05
+done
+sleep 0.3
+nb ss -K -tn dst $ADDR_A:$old > /dev/null
+sleep 3		# past the attach and reconnect_ms
+exec 7>&-
+wait $cpid
+crc=$?
+wait $spid
+src=$?
+knob msgpipe_soft attach_delay_ms 0
+knob msgpipe reconnect_ms 10000
+check "late report: the session outlived reconnect_ms (rc $crc/$src) $(cat "$T/late.err")" \
+	test "$crc/$src" = 0/0
+check "late report: its 4 messages arrived, same SHA-256 and order" same_messages late
+check "late report: one loss counted, A's ($(( $(host_stat conn_losses) - l0 )))" \
+	test "$(( $(host_stat conn_losses) - l0 ))" = 1
 rm -rf "$T"
 [ $FAILS = 0 ]

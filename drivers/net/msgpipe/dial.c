@@ -234,9 +234,10 @@ static void msgpipe_pconn_lost(struct msgpipe_pipe *pipe,
 int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 			     struct socket *tcp)
 {
+	bool again = false, back = false, recheck;
 	struct msgpipe_pconn *c = &pipe->conns[idx];
+	struct msgpipe_conn_info info;
 	struct msgpipe_apipe *ap;
-	bool again = false, back = false;
 	int err = -ENETDOWN;
 
 	msgpipe_conn_tune(tcp->sk);
@@ -250,13 +251,25 @@ int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 		c->lost = false;
 	}
 	spin_unlock(&pipe->lock);
-	if (ap)
-		err = ap->agent->ops->conn_attach(ap, idx, tcp);
-	else
+	if (!ap) {
 		sock_release(tcp);
-	mutex_unlock(&pipe->conn_lock);
-	if (!ap)
+		mutex_unlock(&pipe->conn_lock);
 		return err;
+	}
+	err = ap->agent->ops->conn_attach(ap, idx, tcp);
+	/* A report that came while the agent attached may be the replaced
+	 * connection's, sent before the agent marked it replaced (a peer's
+	 * RST read late by its receive thread while the peer redialed at
+	 * once). Once conn_attach() returned no such report follows: the
+	 * agent says whether the new one is up (conn_lock keeps @ap).
+	 */
+	spin_lock(&pipe->lock);
+	recheck = !err && c->lost;
+	c->lost = false;
+	spin_unlock(&pipe->lock);
+	if (recheck && (ap->agent->ops->conn_info(ap, idx, &info) || !info.up))
+		err = c->err ?: -ECONNRESET;
+	mutex_unlock(&pipe->conn_lock);
 
 	spin_lock(&pipe->lock);
 	/* The new connection may have broken before we got here. */

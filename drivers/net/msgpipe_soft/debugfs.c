@@ -23,6 +23,7 @@ module_param_named(data_crc, msa_knobs.data_crc, bool, 0644);
 module_param_named(zerocopy, msa_knobs.zerocopy, bool, 0644);
 module_param_named(drop_permille, msa_knobs.drop_permille, uint, 0644);
 module_param_named(ack_delay_ms, msa_knobs.ack_delay_ms, uint, 0644);
+module_param_named(attach_delay_ms, msa_knobs.attach_delay_ms, uint, 0644);
 module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
 module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
 module_param_named(max_inflight_kb, msa_knobs.max_inflight_kb, uint, 0644);
@@ -62,6 +63,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(msa_reset_fops, NULL, msa_reset_write, "%llu\n");
 
 MODULE_PARM_DESC(drop_permille, "DATA frames in 1000 dropped (testing)");
 MODULE_PARM_DESC(ack_delay_ms, "delay before acting on each ACK (testing)");
+MODULE_PARM_DESC(attach_delay_ms,
+		 "delay before a new connection replaces its slot's (testing)");
 MODULE_PARM_DESC(ack_timeout_ms, "least acknowledgment timeout (measured if longer)");
 MODULE_PARM_DESC(retire_ms, "retire a session without progress this long");
 
@@ -114,6 +117,8 @@ const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR] = {
 				   .max = U64_MAX,
 				   .flags = MSGPIPE_KNOB_F_WRITE_ONLY |
 					    MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_ATTACH_DELAY_MS] = { .name = "attach_delay_ms", .max = 60000,
+				       .flags = MSGPIPE_KNOB_F_TESTING },
 };
 
 static u32 *msa_knob_u32(unsigned int idx)
@@ -123,6 +128,8 @@ static u32 *msa_knob_u32(unsigned int idx)
 		return &msa_knobs.drop_permille;
 	case MSA_KNOB_ACK_DELAY_MS:
 		return &msa_knobs.ack_delay_ms;
+	case MSA_KNOB_ATTACH_DELAY_MS:
+		return &msa_knobs.attach_delay_ms;
 	case MSA_KNOB_ACK_TIMEOUT_MS:
 		return &msa_knobs.ack_timeout_ms;
 	case MSA_KNOB_RETIRE_MS:
@@ -209,6 +216,8 @@ int msa_debugfs_init(void)
 			   &msa_knobs.drop_permille);
 	debugfs_create_u32("ack_delay_ms", 0644, msa_debugfs,
 			   &msa_knobs.ack_delay_ms);
+	debugfs_create_u32("attach_delay_ms", 0644, msa_debugfs,
+			   &msa_knobs.attach_delay_ms);
 	debugfs_create_u32("ack_timeout_ms", 0644, msa_debugfs,
 			   &msa_knobs.ack_timeout_ms);
 	debugfs_create_u32("retire_ms", 0644, msa_debugfs,

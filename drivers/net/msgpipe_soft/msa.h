@@ -198,6 +198,8 @@ enum msa_stat {
  * @zerocopy:       send payload pages zero-copy (MSG_ZEROCOPY + msg_ubuf)
  * @drop_permille:  DATA frames in 1000 not sent (nor delivered), as if lost
  * @ack_delay_ms:   hold each received ACK this long before acting on it
+ * @attach_delay_ms: hold conn_attach() this long before it replaces the
+ *                  slot's connection (a late report of the old one)
  * @ack_timeout_ms: the least acknowledgment timeout: a frame unacknowledged
  *                  this long, or the pipe's measured timeout if longer,
  *                  is resent (doubling per attempt, up to 64 times)
@@ -211,6 +213,7 @@ struct msa_knobs {
 	bool		zerocopy;
 	u32		drop_permille;
 	u32		ack_delay_ms;
+	u32		attach_delay_ms;
 	u32		ack_timeout_ms;
 	u32		retire_ms;
 	u32		max_inflight_kb;
@@ -226,6 +229,7 @@ enum msa_knob {
 	MSA_KNOB_RETIRE_MS,
 	MSA_KNOB_MAX_INFLIGHT_KB,
 	MSA_KNOB_RESET_CONNS,
+	MSA_KNOB_ATTACH_DELAY_MS,
 	MSA_KNOB_NR
 };
 

@@ -17,6 +17,7 @@
  *
  * Copyright (c) 2026 The msgpipe authors
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/slab.h>
@@ -195,12 +196,15 @@ static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
 			   struct socket *sock)
 {
 	struct msa_pipe *mp = container_of(ap, struct msa_pipe, ap);
+	u32 delay = READ_ONCE(msa_knobs.attach_delay_ms);
 	struct msa_conn *conn, *old;
 
 	if (idx >= mp->nconns) {
 		sock_release(sock);
 		return -EINVAL;
 	}
+	if (delay)
+		msleep(delay);
 	/* The host replaces a broken connection, or a live one it gave up. */
 	mutex_lock(&msa_pipes_lock);
 	old = mp->conns[idx];
