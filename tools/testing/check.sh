@@ -69,7 +69,7 @@ vm_report() {
 
 # run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
 run_vm() {
-	local kernel=$1 moddir=$ROOT/drivers/net limit=3000 mem=8192 t0 rc res p f s
+	local kernel=$1 moddir=$ROOT/drivers/net limit=3600 mem=8192 t0 rc res p f s
 	local deadline left
 	# Room for backup.sh (the Linux source tree three times in tmpfs).
 	if [ "$kernel" = debug ]; then
