@@ -45,9 +45,12 @@ nb "$BIN/mp_rdm" recv --port 5000 --socks $N --total $TOTAL --timeout 120 \
 	> "$T/recv" 2>&1 &
 rpid=$!
 wait_listening "$T/recv" || fail "receiver did not start"
+# The retry time (2 s by default) grows with MP_SCALE: on the debug kernel
+# an acknowledgment of this many batches takes longer than four of them.
 na "$BIN/mp_rdm" send --net 10.79.0.0 --port 5000 --dests $N --items $ITEMS \
 	--multi $MULTI --down 10.80.0.1 --refused 4999 --retries 3 \
-	--timeout 300 > "$T/send" 2>&1
+	--retry-ms $((2000 * MP_SCALE)) --timeout $((300 * MP_SCALE)) \
+	> "$T/send" 2>&1
 src=$?
 wait $rpid
 rrc=$?

@@ -249,7 +249,7 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 			 struct msgpipe_rxbuf *buf)
 {
 	struct msgpipe_rdm_rxbatch *rb = NULL;
-	struct msgpipe_rdm_seen *seen = NULL;
+	struct msgpipe_rdm_seen *seen = NULL, *old;
 	struct msgpipe_sock *msk;
 	struct msgpipe_rdm *rdm;
 	bool first, now, prio;
@@ -305,9 +305,16 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 		spin_unlock(&rdm->lock);
 		goto out_put;
 	}
-	if (msgpipe_rdm_seen_find(rdm, rb->guid_hi, rb->guid_lo)) {
-		/* Delivered before: its acknowledgment was lost. */
+	old = msgpipe_rdm_seen_find(rdm, rb->guid_hi, rb->guid_lo);
+	if (old) {
+		/* Delivered before: its acknowledgment was lost. The origin
+		 * resends it for a horizon counted from its own clock; a copy
+		 * queued long on the way arrives later, so each copy keeps
+		 * the GUID another horizon (FIFO order kept for expiry).
+		 */
 		rb->dup = true;
+		old->expires = jiffies + msecs_to_jiffies(f->window) + HZ;
+		list_move_tail(&old->node, &rdm->seen_fifo);
 		msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_DUPS);
 	} else {
 		seen->guid_hi = rb->guid_hi;
