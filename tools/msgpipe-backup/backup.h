@@ -20,6 +20,7 @@
 #define MB_MSG_MAX	(16 << 20)	/* a JSON message, at most */
 #define MB_PIECE	(64 << 20)	/* file bytes per message */
 #define MB_BATCH	1000		/* manifest entries per message */
+#define MB_ASK_AHEAD	4		/* manifest messages ahead of answers */
 #define MB_BUNDLE_FILES	128		/* small files per message, at most */
 #define MB_BUNDLE_FILE	(256 << 10)	/* a file this small goes in a bundle */
 #define MB_BUNDLE_BYTES	(4 << 20)	/* a bundle's bytes, about */

@@ -314,25 +314,43 @@ static json_object *mb_hello(const char *role, const char *set)
 	return o;
 }
 
-/* Send the manifest in batches; learn what the server needs. */
+/* Send one batch of the manifest, the @n entries from @i. */
+static int mb_entries_send(int ctl, size_t i, size_t n)
+{
+	json_object *m = json_object_new_object(), *list;
+	size_t j;
+	int ret;
+
+	list = json_object_new_array();
+	for (j = 0; j < n; j++)
+		json_object_array_add(list, mb_entry_json(&files[i + j].e));
+	json_object_object_add(m, "op", json_object_new_string("entries"));
+	json_object_object_add(m, "list", list);
+	ret = mb_send_json(ctl, m);
+	json_object_put(m);
+	return ret;
+}
+
+/* Send the manifest in batches, MB_ASK_AHEAD of them ahead of the answers
+ * (the server answers in order; one round trip per batch made asking a
+ * serial wait); learn what the server needs.
+ */
 static int mb_negotiate(int ctl, char *buf)
 {
-	size_t i, j;
+	size_t i = 0, sent = 0, j;
 
-	for (i = 0; i < nfiles; i += MB_BATCH) {
+	while (i < nfiles) {
 		size_t n = nfiles - i < MB_BATCH ? nfiles - i : MB_BATCH;
-		json_object *m = json_object_new_object(), *list, *ans, *a;
+		json_object *ans, *a;
 
-		list = json_object_new_array();
-		for (j = 0; j < n; j++)
-			json_object_array_add(list, mb_entry_json(&files[i + j].e));
-		json_object_object_add(m, "op", json_object_new_string("entries"));
-		json_object_object_add(m, "list", list);
-		if (mb_send_json(ctl, m)) {
-			json_object_put(m);
-			return -1;
+		if (sent < nfiles && sent - i < MB_ASK_AHEAD * MB_BATCH) {
+			size_t k = nfiles - sent < MB_BATCH ? nfiles - sent : MB_BATCH;
+
+			if (mb_entries_send(ctl, sent, k))
+				return -1;
+			sent += k;
+			continue;
 		}
-		json_object_put(m);
 		ans = mb_recv_json(ctl, buf, MB_MSG_MAX);
 		if (!ans || strcmp(mb_op(ans), "need")) {
 			mb_warn("server: %s", ans ? mb_get_str(ans, "why") ?: mb_op(ans) :
@@ -358,6 +376,7 @@ static int mb_negotiate(int ctl, char *buf)
 				failures++;
 			}
 		json_object_put(ans);
+		i += n;
 	}
 	return 0;
 }
