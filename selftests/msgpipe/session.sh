@@ -21,6 +21,7 @@ N=$(mib $BIG)
 
 # Test that 1 B, 64 KiB and $N MiB messages arrive intact and in order.
 tx0=$(agent_stat tx_bytes)
+da0=$(host_stat delayed_acks)
 transfer sizes --port 4000 --bufsize 1048576 -- \
 	--addr $ADDR_B --port 4000 --sizes 1,65536,$BIG,1,65536
 check "five messages, same order and SHA-256 at both ends" same_messages sizes
@@ -35,6 +36,10 @@ check "$N MiB read with a 1 MiB buffer took >= $N pieces ($reads)" \
 tx1=$(agent_stat tx_bytes)
 check "the payload went through the agent ($((tx1 - tx0)) bytes)" \
 	test $((tx1 - tx0)) -ge $((BIG + 2 * 65536 + 2))
+# Chunks in the middle of the big message, under a quarter window apart,
+# are acknowledged by the delayed-ack timer (10 ms), not left to wait.
+check "the delayed ACK acknowledged mid-message chunks ($(( $(host_stat delayed_acks) - da0 )))" \
+	test $(( $(host_stat delayed_acks) - da0 )) -gt 0
 
 # Test that MSG_WAITALL fills the buffer: exactly N pieces of 1 MiB.
 transfer waitall --port 4001 --bufsize 1048576 --waitall -- \
