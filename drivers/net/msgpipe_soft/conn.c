@@ -447,10 +447,14 @@ static void msa_conn_free(struct msa_conn *conn)
 static atomic_t msa_conn_gens = ATOMIC_INIT(0);
 
 /**
- * msa_conn_create() - start the threads of a new connection
+ * msa_conn_create() - a new connection, its threads created, not running
  * @mp:   the pipe
  * @idx:  its slot, below mp->nconns
  * @sock: a connected TCP socket; owned by the connection from now on
+ *
+ * The caller puts it in its slot, then msa_conn_start()s it: a frame its
+ * receive thread hands up may be answered at once, and the answer must
+ * find the connection there.
  *
  * Return: the connection, or ERR_PTR (the socket is released).
  */
@@ -492,8 +496,6 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
 	/* Held so kthread_stop() stays valid whatever the threads do. */
 	get_task_struct(conn->tx_thread);
 	get_task_struct(conn->rx_thread);
-	wake_up_process(conn->tx_thread);
-	wake_up_process(conn->rx_thread);
 	msa_stat_add(MSA_STAT_CONNS, 1);
 	return conn;
 
@@ -504,6 +506,16 @@ err_free:
 err_release:
 	sock_release(sock);
 	return ERR_PTR(err);
+}
+
+/**
+ * msa_conn_start() - run the threads of a connection in its slot
+ * @conn: from msa_conn_create()
+ */
+void msa_conn_start(struct msa_conn *conn)
+{
+	wake_up_process(conn->tx_thread);
+	wake_up_process(conn->rx_thread);
 }
 
 /**

@@ -249,6 +249,7 @@ extern const struct msgpipe_agent_ops msa_ops;
 
 struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
 				 struct socket *sock);
+void msa_conn_start(struct msa_conn *conn);
 void msa_conn_stop(struct msa_conn *conn, bool graceful);
 void msa_conn_release(struct msa_conn *conn);
 void msa_conn_fail(struct msa_conn *conn, int err);

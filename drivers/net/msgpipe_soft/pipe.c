@@ -225,6 +225,10 @@ static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
 	msa_pipe_pick_ctl(mp);
 	spin_unlock(&mp->lock);
 	mutex_unlock(&msa_pipes_lock);
+	/* Only now: the host answers a SYNC read at once, and the answer is
+	 * posted to this pipe, which must take it.
+	 */
+	msa_conn_start(conn);
 	if (old) {
 		/* Out of its slot: no other thread reaches it now. */
 		msa_conn_stop(old, false);
