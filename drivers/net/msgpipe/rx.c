@@ -497,15 +497,32 @@ void msgpipe_rx_purge(struct msgpipe_sock *msk)
 		msgpipe_rxchunk_free(c);
 }
 
-static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
+/* The message at the head has bytes to read, or is voided. Under lock. */
+static bool msgpipe_rx_head_readable(struct msgpipe_sock *msk)
 {
 	struct msgpipe_rxmsg *m;
+
+	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
+	return m && (m->received > m->consumed || m->voided);
+}
+
+static bool msgpipe_rx_readable(struct msgpipe_sock *msk)
+{
+	bool readable;
+
+	spin_lock(&msk->lock);
+	readable = msgpipe_rx_head_readable(msk);
+	spin_unlock(&msk->lock);
+	return readable;
+}
+
+static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
+{
 	bool ready;
 
 	spin_lock(&msk->lock);
-	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
-	ready = (m && (m->received > m->consumed || m->voided)) ||
-		msgpipe_rx_ended(msk) || msk->state == MSGPIPE_SS_CLOSED ||
+	ready = msgpipe_rx_head_readable(msk) || msgpipe_rx_ended(msk) ||
+		msk->state == MSGPIPE_SS_CLOSED ||
 		(msk->sk.sk_shutdown & RCV_SHUTDOWN);
 	spin_unlock(&msk->lock);
 	return ready;
@@ -651,6 +668,11 @@ int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 				break;
 			continue;
 		}
+		/* Ready, but maybe only because bytes came after the copy
+		 * found none: read them, not an end that is not there.
+		 */
+		if (msgpipe_rx_readable(msk))
+			continue;
 		/* Nothing to read and nothing will come. */
 		if (!list_empty(&msk->rx_msgs) || READ_ONCE(msk->state) ==
 		    MSGPIPE_SS_CLOSED)
