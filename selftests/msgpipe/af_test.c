@@ -173,6 +173,10 @@ FIXTURE(pair) {
 
 FIXTURE_SETUP(pair)
 {
+	/* A test that failed midway may have left a fault knob set. */
+	knob("msgpipe_soft", "drop_permille", "0");
+	knob("msgpipe_soft", "retire_ms", "60000");
+	knob("msgpipe", "fail_repin", "0");
 	mp_pair_open(_metadata, 3100, &self->lfd, &self->cfd, &self->sfd);
 }
 

@@ -244,8 +244,14 @@ out_put:
 int msgpipe_session_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 			     size_t len)
 {
-	int ret = sock_recv_errqueue(&msk->sk, msg, len, SOL_MSGPIPE,
-				     MSGPIPE_RECVERR);
+	int ret;
+
+	/* A reset shows in poll() (sk_err) before its work completes the
+	 * messages it failed: whoever saw POLLERR finds them here.
+	 */
+	flush_work(&msk->tx_purge_work);
+	ret = sock_recv_errqueue(&msk->sk, msg, len, SOL_MSGPIPE,
+				 MSGPIPE_RECVERR);
 
 	msgpipe_sk_wake(&msk->sk);
 	return ret;
