@@ -18,6 +18,7 @@ STAGES=${*:-static unit fuzz vm vm-debug}
 LOG=$ROOT/build/check
 mkdir -p "$LOG"
 pass=0 failc=0 skip=0
+failed=
 
 result() {
 	# result NAME RC
@@ -26,6 +27,7 @@ result() {
 		pass=$((pass + 1))
 	else
 		echo "not ok - $1"
+		failed="$failed $1"
 		[ -f "$LOG/$1.log" ] && tail -n 30 "$LOG/$1.log" | sed 's/^/#   /'
 		failc=$((failc + 1))
 	fi
@@ -43,6 +45,8 @@ timed() {
 }
 
 finish() {
+	# The CI log may keep only its end: name what failed there again.
+	[ -n "$failed" ] && echo "# failed:$failed"
 	echo "# total: $SECONDS s"
 	echo "check: $pass passed, $failc failed, $skip skipped"
 	[ $failc = 0 ]
@@ -99,6 +103,8 @@ run_vm() {
 	res=$(sed -n 's/^vm.sh: results in //p' "$LOG/vm-$kernel.log")
 	if [ -n "$res" ] && [ -s "$res/summary" ]; then
 		read -r p f s < "$res/summary"
+		failed="$failed$(sed -n "s/^not ok [0-9]* \([^ ]*\).*/ $kernel:\1/p" \
+			"$LOG/vm-$kernel.log" | tr -d '\n')"
 		pass=$((pass + p))
 		failc=$((failc + f))
 		skip=$((skip + s))
@@ -127,6 +133,8 @@ for stage in $STAGES; do
 		p=$(awk -F'[: ]+' '/^# Totals:/ { s += $4 } END { print s + 0 }' "$LOG/unit.log")
 		f=$(awk -F'[: ]+' '/^# Totals:/ { s += $6 } END { print s + 0 }' "$LOG/unit.log")
 		grep -E '^(not )?ok ' "$LOG/unit.log" | sed 's/^/#   unit: /'
+		failed="$failed$(sed -n 's/^not ok [0-9]* \([^ ]*\).*/ unit:\1/p' \
+			"$LOG/unit.log" | tr -d '\n')"
 		pass=$((pass + p))
 		failc=$((failc + f))
 		if [ $rc != 0 ] && [ "$f" = 0 ]; then
