@@ -78,6 +78,12 @@ stat() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 
+# counters: every counter that is not 0, host and agent, for a failure's log.
+counters() {
+	awk '$2 != 0 { printf "# host %s %s\n", $1, $2 }' /sys/kernel/debug/msgpipe/stats
+	awk '$2 != 0 { printf "# agent %s %s\n", $1, $2 }' /sys/kernel/debug/msgpipe_soft/stats
+}
+
 # until_stat host|agent NAME MIN [STOP]: wait until a counter reaches MIN;
 # 1 once the file STOP exists (the transfer it waited for is over).
 until_stat() {

@@ -55,6 +55,7 @@ src=$?
 wait $rpid
 rrc=$?
 sed 's/^/# /' "$T/send" "$T/recv"
+[ $src = 0 ] || counters
 check "sender: every item completed once, as expected (rc $src)" test $src = 0
 check "receiver: $TOTAL items, each once and intact (rc $rrc)" test $rrc = 0
 sent=$((N * ITEMS + 2 * ITEMS + MULTI))
@@ -65,8 +66,17 @@ acks=$(delta rdm_ack_frames_tx)
 items=$(delta rdm_rx_items)
 log "items delivered $items in $(delta rdm_batches_sent) BATCH frames" \
 	"($(delta rdm_elements) elements), acknowledged by $acks BATCH_ACK frames"
-check "BATCH_ACK frames ($acks) far fewer than items ($items)" \
-	test $((acks * 10)) -lt "$items"
+# Acknowledgments are batched per origin pipe, and every destination here
+# is a pipe of its own: one BATCH_ACK per destination at the least. With
+# 100 items each that is far fewer than items; with the debug kernel's
+# fewer items per destination (MP_SCALE), still well under one per item.
+if [ "$ITEMS" -ge 50 ]; then
+	check "BATCH_ACK frames ($acks) far fewer than items ($items)" \
+		test $((acks * 10)) -lt "$items"
+else
+	check "BATCH_ACK frames ($acks) well under one per item ($items)" \
+		test $((acks * 3)) -lt "$items"
+fi
 check "the down destination was retried" test "$(host_stat rdm_open_fails)" -gt 0
 
 # 2. Throttling: 10 priority items (one batch each) to one destination,
