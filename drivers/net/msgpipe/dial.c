@@ -29,6 +29,11 @@
 #include "stats.h"
 
 #define MSGPIPE_HELLO_TIMEOUT	(5 * HZ)
+/* The dialer waits longer for the answer: the acceptor answers once it
+ * made the pipe's agent half, and a host taking a burst of new pipes (a
+ * SOCK_RDM sender opening a thousand) may take seconds to get to it.
+ */
+#define MSGPIPE_HELLO_ANSWER_TIMEOUT	(15 * HZ)
 /* Connections of one namespace that may wait for their HELLO at once. */
 #define MSGPIPE_HELLOS_MAX	1024
 
@@ -41,24 +46,28 @@ module_param_named(dead_peer_ms, msgpipe_dead_peer_ms, uint, 0644);
 MODULE_PARM_DESC(dead_peer_ms, "a connection silent this long is broken");
 
 #define MSGPIPE_BACKOFF_MIN	(msecs_to_jiffies(10) ?: 1)
-#define MSGPIPE_KEEPIDLE_S	5
 
 /* A peer that vanished without a word (its namespace deleted, a cable
  * pulled) must still break the connection: a session waiting for the
  * peer's window has nothing in flight, so neither the agent's timeouts nor
  * TCP's retransmissions would ever notice. Keepalive probes the idle
  * connection and the user timeout bounds both probes and retransmissions.
+ * Probing scales with dead_peer_ms (a third of it idle, then fifteen
+ * probes; 5 s and 1 s at the default): a host with thousands of idle
+ * pipes, or a slow one given a long dead_peer_ms, is not kept busy
+ * answering probes.
  */
 static void msgpipe_conn_tune(struct sock *sk)
 {
 	unsigned int dead = clamp(READ_ONCE(msgpipe_dead_peer_ms), 1000U,
 				  3600000U);
+	unsigned int intvl = max(dead / 15000, 1U);
 
 	tcp_sock_set_nodelay(sk);
 	sock_set_keepalive(sk);
-	tcp_sock_set_keepidle(sk, MSGPIPE_KEEPIDLE_S);
-	tcp_sock_set_keepintvl(sk, 1);
-	tcp_sock_set_keepcnt(sk, dead / 1000);
+	tcp_sock_set_keepidle(sk, max(dead / 3000, 1U));
+	tcp_sock_set_keepintvl(sk, intvl);
+	tcp_sock_set_keepcnt(sk, clamp(dead / 1000 / intvl, 1U, 127U));
 	tcp_sock_set_user_timeout(sk, dead);
 }
 
@@ -86,7 +95,7 @@ static int msgpipe_hello_recv(struct socket *sock, struct msgpipe_frame *f)
 	struct kvec iov = { &h, sizeof(h) };
 	int ret;
 
-	WRITE_ONCE(sock->sk->sk_rcvtimeo, MSGPIPE_HELLO_TIMEOUT);
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, MSGPIPE_HELLO_ANSWER_TIMEOUT);
 	ret = kernel_recvmsg(sock, &msg, &iov, 1, sizeof(h), MSG_WAITALL);
 	WRITE_ONCE(sock->sk->sk_rcvtimeo, MAX_SCHEDULE_TIMEOUT);
 	if (ret != sizeof(h))
@@ -132,6 +141,9 @@ struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 		     f.total_len != pipe->nconns))
 		err = -EPROTO;
 	if (err) {
+		msgpipe_stat_inc(MSGPIPE_STAT_DIAL_FAILURES);
+		if (err == -ETIMEDOUT || err == -EAGAIN)
+			msgpipe_stat_inc(MSGPIPE_STAT_DIAL_TIMEOUTS);
 		sock_release(tcp);
 		return ERR_PTR(err);
 	}

@@ -156,7 +156,11 @@ int msgpipe_engine_listen(struct msgpipe_net *mn)
 	err = kernel_bind(tcp, (struct sockaddr *)&sin6, sizeof(sin6));
 	if (err)
 		goto err_release;
-	err = kernel_listen(tcp, 128);
+	/* As deep as the namespace allows (net.core.somaxconn): many hosts
+	 * may open pipes at once, and a dropped SYN costs the dialer a
+	 * second or more.
+	 */
+	err = kernel_listen(tcp, READ_ONCE(mn->net->core.sysctl_somaxconn));
 	if (err)
 		goto err_release;
 

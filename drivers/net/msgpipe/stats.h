@@ -64,6 +64,8 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RECONNECTS,	/* T: pipes given a new connection */
 	MSGPIPE_STAT_TX_INVALID,	/* T: frames not sent: their session closed */
 	MSGPIPE_STAT_HELLO_DROPPED,	/* T: connections closed, too many waiting for HELLO */
+	MSGPIPE_STAT_DIAL_FAILURES,	/* T: dials that made no connection */
+	MSGPIPE_STAT_DIAL_TIMEOUTS,	/* T: of those, no answer in time */
 	MSGPIPE_STAT_RDM_ITEMS_SENT,	/* T: RDM items queued by sendmsg() */
 	MSGPIPE_STAT_RDM_COMPLETIONS,	/* T: RDM items completed */
 	MSGPIPE_STAT_RDM_DEST_FAILS,	/* T: RDM item destinations failed */

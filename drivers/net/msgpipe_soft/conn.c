@@ -41,6 +41,12 @@ void msa_conn_fail(struct msa_conn *conn, int err)
 	if (atomic_xchg(&conn->failed, 1))
 		return;
 	msa_stat_add(MSA_STAT_CONN_FAILURES, 1);
+	if (err == -ESHUTDOWN)
+		msa_stat_add(MSA_STAT_CONN_CLOSED, 1);
+	else if (err == -ECONNRESET || err == -EPIPE)
+		msa_stat_add(MSA_STAT_CONN_RESET, 1);
+	else if (err == -ETIMEDOUT)
+		msa_stat_add(MSA_STAT_CONN_TIMEDOUT, 1);
 	atomic_inc(&conn->slot->failures);
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 	spin_lock(&mp->lock);

@@ -186,6 +186,9 @@ enum msa_stat {
 	MSA_STAT_RX_FRAMES,
 	MSA_STAT_RX_BYTES,
 	MSA_STAT_CONN_FAILURES,
+	MSA_STAT_CONN_CLOSED,	/* of those, the peer closed it in order */
+	MSA_STAT_CONN_RESET,	/* of those, reset (ECONNRESET, EPIPE) */
+	MSA_STAT_CONN_TIMEDOUT,	/* of those, TCP gave up (ETIMEDOUT) */
 	MSA_STAT_CONN_REPLACED,	/* broken connections replaced by new ones */
 	MSA_STAT_PROTO_ERRORS,
 	MSA_STAT_CRC_ERRORS,
