@@ -147,7 +147,7 @@ demo: deps modules tools
 BENCHES ?= agent pipes rdm backup
 bench: deps modules tools
 	@mkdir -p $(BUILD)/bench
-	$(VM) --mem 8192 --timeout 3600 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \
+	$(VM) --plain --mem 8192 --timeout 3600 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \
 		| tee $(BUILD)/bench/vm.log
 	@res=$$(sed -n 's/^vm.sh: results in //p' $(BUILD)/bench/vm.log) && \
 		cp "$$res"/bench-*.json $(BUILD)/bench/

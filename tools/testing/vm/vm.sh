@@ -15,6 +15,8 @@
 #                              for that kernel (exported as MP_MODDIR)
 #   --mem MB, --cpus N         guest size (defaults 1024 / 2; debug 2048)
 #   --timeout SECONDS          kill the guest after this long (default 1500)
+#   --plain                    no allocator debugging (slub_debug, page
+#                              poisoning, init_on_free): for benchmarks
 #
 # KVM if QEMU can use it (kvm_ok), else TCG. The verdict comes only
 # from the token guest.sh writes to the results share plus a scan of the
@@ -27,6 +29,7 @@ moddir=
 mem=
 cpus=2
 timeout_s=1500
+plain=
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
@@ -37,7 +40,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	--plain) plain=1; shift ;;
+	-h|--help) sed -n '3,23p' "$0"; exit 0 ;;
 	run|shell) break ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -126,8 +130,10 @@ if [ "${MP_KVM:-}" != 0 ] && [ -w /dev/kvm ] && kvm_ok; then
 fi
 echo "vm.sh: accel=$accel cpu=$cpu" >&2
 append="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
-append+=" softlockup_panic=1 hung_task_panic=1 slub_debug=FZPU"
-append+=" page_poison=1 init_on_free=1 rdinit=/init"
+append+=" softlockup_panic=1 hung_task_panic=1 rdinit=/init"
+# Tests run with the allocator checking every object; benchmarks measure
+# the code, not the checks.
+[ -n "$plain" ] || append+=" slub_debug=FZPU page_poison=1 init_on_free=1"
 qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu "$cpu"
       -smp "$cpus" -m "$mem" -nographic -no-reboot -nodefaults
       -kernel "$vmlinuz" -initrd "$initrd" -append "$append"
