@@ -14,7 +14,7 @@ VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
 	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm \
-	$(BIN)/ioctl_test $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil
+	$(BIN)/ioctl_test $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil $(BIN)/mp_mbox
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -57,6 +57,19 @@ $(BIN)/msgpipe-backup: $(MB_SRCS) tools/msgpipe-backup/backup.h selftests/msgpip
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -pthread -Iselftests/msgpipe $$(pkg-config --cflags json-c) \
 		-o $@ $(MB_SRCS) $$(pkg-config --libs json-c) -lcrypto
+
+# The middlebox links DPDK statically with only the drivers it uses: a
+# shared build makes EAL load every PMD of the system at start, which takes
+# long over the VM's 9p root.
+MBOX_SRCS := $(addprefix tools/testing/mbox/,mbox.c flow.c obs.c stream.c)
+MBOX_LIBS := -Wl,--whole-archive $(addprefix -l:librte_,bus_vdev.a \
+	net_af_packet.a mempool_ring.a) -Wl,--no-whole-archive \
+	$(addprefix -l:librte_,ethdev.a hash.a rcu.a net.a mbuf.a mempool.a \
+	ring.a meter.a eal.a kvargs.a telemetry.a) -lbsd -lnuma -ldl -lpthread -lm
+$(BIN)/mp_mbox: $(MBOX_SRCS) $(wildcard tools/testing/mbox/*.h)
+	@mkdir -p $(BIN)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -g $$(pkg-config --cflags libdpdk) -o $@ \
+		$(MBOX_SRCS) $(MBOX_LIBS)
 
 $(BIN)/nl_test: selftests/msgpipe/nl_test.c uapi/linux/msgpipe_nl.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
@@ -115,6 +128,7 @@ unit: $(KSFT)/.stamp
 	@rc=0; \
 	$(MAKE) -C drivers/net/msgpipe/test KSFT=$(KSFT) run || rc=1; \
 	$(MAKE) -C tools/msgpipe-backup/test KSFT=$(KSFT) run || rc=1; \
+	$(MAKE) -C tools/testing/mbox/test KSFT=$(KSFT) run || rc=1; \
 	exit $$rc
 
 CHECKPATCH = perl $(KSFT)/scripts/checkpatch.pl --no-tree --strict --terse \
