@@ -12,6 +12,7 @@
 BIN=${MP_BIN:-$MP_ROOT/build/bin}
 NSA=mpa-$$
 NSB=mpb-$$
+NSM=mpm-$$
 ADDR_A=10.77.0.1
 ADDR_B=10.77.0.2
 ADDR6_A=fd77::1
@@ -40,7 +41,10 @@ check() {
 na() { ip netns exec "$NSA" "$@"; }
 nb() { ip netns exec "$NSB" "$@"; }
 
+# setup_pair: the two hosts of the diagram above; with MP_MBOX set (run.sh's
+# TEST@mbox), joined through the DPDK middlebox instead (setup_mbox).
 setup_pair() {
+	[ -n "${MP_MBOX:-}" ] && { setup_mbox; return; }
 	ip netns add "$NSA" && ip netns add "$NSB" || return 1
 	ip -n "$NSA" link set lo up
 	ip -n "$NSB" link set lo up
@@ -53,13 +57,86 @@ setup_pair() {
 	ip -n "$NSB" link set veth-b up
 }
 
+# cleanup_pair: remove the namespaces and what runs in them. Through the
+# middlebox, its observer has the last word: a violation of the wire format
+# or a connection it could not follow fails the test (exit 1, also from an
+# EXIT trap).
 cleanup_pair() {
-	local ns
-	for ns in "$NSA" "$NSB"; do
+	local ns verdict=0
+	if [ -S "${MBOX_CTL:-}" ]; then
+		mbox_verdict || verdict=1
+		mbox quit > /dev/null 2>&1
+		sleep 1
+	fi
+	for ns in "$NSA" "$NSB" "$NSM"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	[ -n "${MBOX_DIR:-}" ] && rm -rf "$MBOX_DIR"
+	MBOX_CTL= MBOX_DIR=
+	[ $verdict = 0 ] || exit 1
 	return 0
+}
+
+# setup_mbox: the same two hosts, joined through the DPDK middlebox
+# (tools/testing/mbox, mp_mbox.8) in a third namespace. Its control socket
+# is $MBOX_CTL, its output $MBOX_DIR/mbox.log; `mbox CMD...` talks to it.
+#
+#   +------------------+     +---------------------------+     +------------------+
+#   | netns $NSA       |     | netns $NSM: mp_mbox       |     | netns $NSB       |
+#   | veth-a 10.77.0.1 |<--->| mb-a [0] == L2 == [1] mb-b|<--->| veth-b 10.77.0.2 |
+#   +------------------+     | faults on command, observer|     +------------------+
+#                            +---------------------------+
+# Segmentation offloads are off on every veth (the middlebox sees frames of
+# at most the MTU) and checksums are computed in software at the ends.
+setup_mbox() {
+	local ns dev i
+	ip netns add "$NSA" && ip netns add "$NSB" && ip netns add "$NSM" || return 1
+	for ns in "$NSA" "$NSB" "$NSM"; do ip -n "$ns" link set lo up; done
+	ip link add veth-a netns "$NSA" type veth peer name mb-a netns "$NSM"
+	ip link add veth-b netns "$NSB" type veth peer name mb-b netns "$NSM"
+	ip -n "$NSA" addr add $ADDR_A/24 dev veth-a
+	ip -n "$NSB" addr add $ADDR_B/24 dev veth-b
+	ip -n "$NSA" addr add $ADDR6_A/64 dev veth-a nodad
+	ip -n "$NSB" addr add $ADDR6_B/64 dev veth-b nodad
+	for dev in "$NSA veth-a" "$NSB veth-b" "$NSM mb-a" "$NSM mb-b"; do
+		set -- $dev
+		ip -n "$1" link set "$2" up
+		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off \
+			> /dev/null || return 1
+	done
+	MBOX_DIR=$(mktemp -d /tmp/mbox.XXXXXX)
+	MBOX_CTL=$MBOX_DIR/mbox.sock
+	ip netns exec "$NSM" "$BIN/mp_mbox" -l 0 --no-huge -m 256 --no-pci \
+		--file-prefix=mbox$$ --log-level=lib.eal:error \
+		--vdev=net_af_packet0,iface=mb-a --vdev=net_af_packet1,iface=mb-b \
+		-- --ctl "$MBOX_CTL" > "$MBOX_DIR/mbox.log" 2>&1 &
+	# EAL starts in a few seconds under TCG; give it a minute.
+	for i in $(seq 600); do
+		grep -q '^mp_mbox: bridging' "$MBOX_DIR/mbox.log" 2>/dev/null &&
+			return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/# mbox: /' "$MBOX_DIR/mbox.log"
+	return 1
+}
+
+# mbox CMD...: one command to the middlebox; its answer on stdout.
+mbox() { echo "$*" | nc -U -N "$MBOX_CTL"; }
+# mbox_stat NAME: one of the middlebox's counters.
+mbox_stat() { mbox stats | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# mbox_verdict: the observer's counters into the log; 1 on a violation or a
+# connection to msgpipe's port it could not follow.
+mbox_verdict() {
+	local v d
+	mbox stats > "$MBOX_DIR/stats"
+	v=$(awk '$1 == "obs_violations" { print $2 }' "$MBOX_DIR/stats")
+	d=$(awk '$1 == "obs_desync" { print $2 }' "$MBOX_DIR/stats")
+	log "observer: $(awk '$1 ~ /^obs_(conns|frames|data_bytes|batches|batch_acks)$/ { printf "%s %s ", substr($1, 5), $2 }' "$MBOX_DIR/stats")violations ${v:-?} desync ${d:-?}"
+	[ "$v" = 0 ] || mbox violations | head -40 | sed 's/^/# /'
+	[ "$v" = 0 ] && [ "$d" = 0 ]
 }
 
 # rdm_hosts N: N addresses 10.79.(1 + d / 250).(1 + d % 250) on B's lo, routed

@@ -7,7 +7,8 @@
 # same counts go to $MP_RESULTS/summary for the host.
 #
 # usage: run.sh [TEST...]   (default: every test of this directory; on
-#                           the debug kernel all but backup.sh)
+#                           the debug kernel all but backup.sh; NAME.sh@mbox
+#                           runs NAME.sh through the DPDK middlebox)
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 MODDIR=${MP_MODDIR:?}
@@ -15,12 +16,12 @@ RESULTS=${MP_RESULTS:-/tmp}
 # No test may take longer than this; a stuck one is dumped and killed.
 TEST_LIMIT=${MP_TEST_LIMIT:-900}
 # backup.sh (the Linux tree end to end, about 12 minutes under TCG) last.
-DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh fuzz.sh pincap.sh churn.sh faults.sh unload.sh backup.sh"
+DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh mbox.sh many.sh@mbox rdm.sh@mbox fuzz.sh pincap.sh churn.sh faults.sh unload.sh backup.sh"
 # On a kernel with the bug finders (failslab: the debug kernel) the same
 # tests run in another order: what only that kernel can test (faults.sh)
 # and the fuzzer first, the longest (stripe.sh) last, since under CI's
 # budget the last ones may be skipped. backup.sh is left out there.
-DEBUG_ORDER="faults.sh fuzz.sh unload.sh af_test ioctl_test nl_test session.sh resets.sh retx.sh many.sh rdm.sh netlink.sh rawpeer.sh churn.sh pincap.sh stripe.sh"
+DEBUG_ORDER="faults.sh fuzz.sh unload.sh af_test ioctl_test nl_test session.sh resets.sh retx.sh many.sh rdm.sh netlink.sh rawpeer.sh churn.sh pincap.sh stripe.sh mbox.sh"
 [ -d /sys/kernel/debug/failslab ] && DEFAULT_TESTS=$DEBUG_ORDER
 TESTS=${*:-$DEFAULT_TESTS}
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes"
@@ -49,6 +50,8 @@ run_one() {
 	local t=$1
 	case "$t" in
 	*.sh) bash "$DIR/$t" ;;
+	# The same test through the DPDK middlebox, its observer judging.
+	*.sh@mbox) MP_MBOX=1 bash "$DIR/${t%@mbox}" ;;
 	*)
 		# C tests run in a namespace of their own, like a fresh host.
 		ip netns add mpt-$$ && ip -n mpt-$$ link set lo up &&
