@@ -41,6 +41,14 @@ check() {
 na() { ip netns exec "$NSA" "$@"; }
 nb() { ip netns exec "$NSB" "$@"; }
 
+# pair_addrs: the hosts' IPv4 and IPv6 addresses on veth-a and veth-b.
+pair_addrs() {
+	ip -n "$NSA" addr add $ADDR_A/24 dev veth-a
+	ip -n "$NSB" addr add $ADDR_B/24 dev veth-b
+	ip -n "$NSA" addr add $ADDR6_A/64 dev veth-a nodad
+	ip -n "$NSB" addr add $ADDR6_B/64 dev veth-b nodad
+}
+
 # setup_pair: the two hosts of the diagram above; with MP_MBOX set (run.sh's
 # TEST@mbox), joined through the DPDK middlebox instead (setup_mbox).
 setup_pair() {
@@ -49,10 +57,7 @@ setup_pair() {
 	ip -n "$NSA" link set lo up
 	ip -n "$NSB" link set lo up
 	ip link add veth-a netns "$NSA" type veth peer name veth-b netns "$NSB"
-	ip -n "$NSA" addr add $ADDR_A/24 dev veth-a
-	ip -n "$NSB" addr add $ADDR_B/24 dev veth-b
-	ip -n "$NSA" addr add $ADDR6_A/64 dev veth-a nodad
-	ip -n "$NSB" addr add $ADDR6_B/64 dev veth-b nodad
+	pair_addrs
 	ip -n "$NSA" link set veth-a up
 	ip -n "$NSB" link set veth-b up
 }
@@ -95,10 +100,7 @@ setup_mbox() {
 	for ns in "$NSA" "$NSB" "$NSM"; do ip -n "$ns" link set lo up; done
 	ip link add veth-a netns "$NSA" type veth peer name mb-a netns "$NSM"
 	ip link add veth-b netns "$NSB" type veth peer name mb-b netns "$NSM"
-	ip -n "$NSA" addr add $ADDR_A/24 dev veth-a
-	ip -n "$NSB" addr add $ADDR_B/24 dev veth-b
-	ip -n "$NSA" addr add $ADDR6_A/64 dev veth-a nodad
-	ip -n "$NSB" addr add $ADDR6_B/64 dev veth-b nodad
+	pair_addrs
 	for dev in "$NSA veth-a" "$NSB veth-b" "$NSM mb-a" "$NSM mb-b"; do
 		set -- $dev
 		ip -n "$1" link set "$2" up
