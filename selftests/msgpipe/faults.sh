@@ -59,6 +59,7 @@ mark_agent() {	# the agent's threads: receive, transmit
 	done
 }
 cleanup() {
+	[ "$BASHPID" = $$ ] || return 0	# never from a subshell
 	faults_off
 	cleanup_pair
 	rm -rf "$T"
@@ -141,13 +142,17 @@ for r in $(seq "$ROUNDS"); do
 	[ $crc = 124 ] && hung=$((hung + 1))
 	faults_off
 	nine_p_ok
-	# A server whose client failed may wait in accept() for ever.
-	( sleep 20; kill $spid 2>/dev/null ) &
-	killer=$!
+	# A server whose client failed may wait in accept() for ever: 20 s.
+	# Polled here, not by a killer subshell: bash runs the EXIT trap in a
+	# subshell killed right after its fork, and that cleanup deleted the
+	# hosts under the next round.
+	end=$((SECONDS + 20))
+	while [ $SECONDS -lt $end ] && kill -0 $spid 2>/dev/null; do
+		sleep 0.2
+	done
+	kill $spid 2>/dev/null
 	wait $spid
 	src=$?
-	kill $killer 2>/dev/null
-	wait $killer 2>/dev/null
 	if [ $crc = 0 ]; then
 		oks=$((oks + 1))
 	else

@@ -79,6 +79,16 @@ kmemleak_check() {
 	echo clear > $KMEMLEAK
 }
 
+# faults_off: fault injection off, whatever the test left (a test killed
+# at TEST_LIMIT never ran its own cleanup).
+faults_off() {
+	local d
+	for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		[ -w $d/probability ] && echo 0 > $d/probability
+	done
+	return 0
+}
+
 # What a stuck test left: counters, every namespace's pipes and session
 # states, and the kernel stacks of the test's processes.
 dump_stuck() {
@@ -157,6 +167,7 @@ for t in $TESTS; do
 	fi
 	run_limited "$t"
 	rc=$?
+	faults_off
 	why=
 	[ $rc = 0 ] || why="exit $rc"
 	[ $rc = 124 ] && why="timed out after ${TEST_LIMIT}s"
