@@ -929,10 +929,11 @@ int msgpipe_rdm_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 	if (msg->msg_controllen <= CMSG_LEN(0))
 		return list_empty(&rdm->done) ? -EAGAIN : -ENOBUFS;
 	room = min_t(u32, msg->msg_controllen - CMSG_LEN(0), 1 << 16);
-	buf = kvmalloc(room, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 
+	/* The records are taken first and the buffer sized to them: a reader
+	 * polling for a few completions must not allocate the whole control
+	 * buffer every time (up to 64 KiB, a high-order allocation).
+	 */
 	spin_lock(&rdm->lock);
 	list_for_each_entry_safe(item, tmp, &rdm->done, node) {
 		u32 sz = msgpipe_rdm_done_size(item);
@@ -945,6 +946,18 @@ int msgpipe_rdm_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 	}
 	err = list_empty(&rdm->done) && !used ? -EAGAIN : used ? 0 : -ENOBUFS;
 	spin_unlock(&rdm->lock);
+	if (!used)
+		return err;
+
+	buf = kvmalloc(used, GFP_KERNEL);
+	if (!buf) {
+		/* Back at the head, in order, for the next read. */
+		spin_lock(&rdm->lock);
+		list_splice(&taken, &rdm->done);
+		rdm->done_bytes += used;
+		spin_unlock(&rdm->lock);
+		return -ENOMEM;
+	}
 
 	used = 0;
 	list_for_each_entry_safe(item, tmp, &taken, node) {
@@ -961,11 +974,9 @@ int msgpipe_rdm_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 		list_del(&item->node);
 		msgpipe_rdm_item_free(item);
 	}
-	if (used)
-		err = put_cmsg(msg, SOL_MSGPIPE, MSGPIPE_RDM_DONE, used, buf);
+	err = put_cmsg(msg, SOL_MSGPIPE, MSGPIPE_RDM_DONE, used, buf);
 	kvfree(buf);
-	if (used)
-		msgpipe_sk_wake(&msk->sk);
+	msgpipe_sk_wake(&msk->sk);
 	return err;
 }
 
