@@ -160,11 +160,15 @@ N=20 ITEMS=50
 rdm_hosts $N || fail "adding $N addresses"
 b0=$(mbox_stat obs_batches)
 nb "$BIN/mp_rdm" recv --port 5000 --socks $N --total $((N * ITEMS)) \
-	--timeout 120 > "$T/recv" 2>&1 &
+	--timeout $((120 * MP_SCALE)) > "$T/recv" 2>&1 &
 rpid=$!
 wait_listening "$T/recv" || fail "batches: the receiver did not start"
+# The retry time (2 s by default) grows with MP_SCALE, as in rdm.sh: on the
+# debug kernel, through the middlebox, acknowledgments took longer than the
+# default retries and live destinations were given up (ETIMEDOUT).
 na "$BIN/mp_rdm" send --net 10.79.0.0 --port 5000 --dests $N --items $ITEMS \
-	--timeout 120 > "$T/send" 2>&1
+	--retry-ms $((2000 * MP_SCALE)) --timeout $((120 * MP_SCALE)) \
+	> "$T/send" 2>&1
 src=$?
 wait $rpid
 rrc=$?
