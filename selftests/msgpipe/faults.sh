@@ -114,8 +114,9 @@ setup_pair || exit 1
 fails=0 oks=0 hung=0
 for r in $(seq "$ROUNDS"); do
 	port=$((5000 + r))
-	# 1, 2, 5 and 10 %: at 10 % nearly every dial fails, at 1 % most
-	# transfers get through with a few failed allocations on the way.
+	# 1, 2, 5 and 10 %. A transfer of 8 MiB makes thousands of marked
+	# allocations, so even at 1 % most rounds fail (at the dial, the
+	# connect or a send), each with an errno: what the test is after.
 	pct=$(echo 1 2 5 10 | cut -d' ' -f$(( (r - 1) % 4 + 1 )))
 	faults $pct
 	# Not through nb(): $! must be mp_xfer itself, for the kill below.
