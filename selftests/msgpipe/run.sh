@@ -135,6 +135,10 @@ run_limited() {
 	done
 	if kill -0 $pid 2>/dev/null; then
 		dump_stuck
+		# Faults off first: a marked task killed by SIGKILL keeps its
+		# mark as it exits, and a failure there (closing its binary
+		# on 9p) would break the VM's root for every later test.
+		faults_off
 		kill_tree $pid
 		wait $pid 2>/dev/null
 		for ns in $(ip netns list | awk '{ print $1 }'); do
