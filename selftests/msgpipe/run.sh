@@ -20,10 +20,16 @@ DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh
 # On a kernel with the bug finders (failslab: the debug kernel) the same
 # tests run in another order: what only that kernel can test (faults.sh)
 # and the fuzzer first, the longest (stripe.sh) last, since under CI's
-# budget the last ones may be skipped. backup.sh is left out there.
-DEBUG_ORDER="faults.sh fuzz.sh unload.sh af_test ioctl_test nl_test session.sh resets.sh retx.sh many.sh rdm.sh netlink.sh rawpeer.sh churn.sh pincap.sh stripe.sh mbox.sh"
+# budget the last ones may be skipped. backup.sh is left out there. A "/"
+# ends a group of tests: kmemleak scans after each group (a scan takes
+# about 30 s there), and after each test of a list given without one.
+DEBUG_ORDER="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh / resets.sh retx.sh many.sh rdm.sh / netlink.sh rawpeer.sh churn.sh pincap.sh / stripe.sh mbox.sh"
 [ -d /sys/kernel/debug/failslab ] && DEFAULT_TESTS=$DEBUG_ORDER
 TESTS=${*:-$DEFAULT_TESTS}
+case " $TESTS " in
+*" / "*) SCAN_EACH=0 ;;
+*) SCAN_EACH=1 ;;
+esac
 GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
 pass=0 failc=0 skip=0 n=0
@@ -63,9 +69,11 @@ run_one() {
 	esac
 }
 
-# On a kernel with kmemleak: scan after each test (modules unloaded) and
-# fail the test on any report, so a leak is pinned to the test that made
-# it. Objects must be a few seconds old to be reported: wait that long.
+# On a kernel with kmemleak: scan after each group of tests (modules
+# unloaded) and report a leak as a failure of that group, so it is pinned
+# to the few tests that can have made it. Objects must be a few seconds
+# old to be reported: wait that long. The kernel's own periodic scan is
+# turned off (it would only slow the tests down).
 KMEMLEAK=/sys/kernel/debug/kmemleak
 kmemleak_check() {
 	[ -w $KMEMLEAK ] || return 0
@@ -77,6 +85,25 @@ kmemleak_check() {
 		return 1
 	fi
 	echo clear > $KMEMLEAK
+}
+
+# scan_group: the kmemleak check of the tests run since the last one, as a
+# result line of its own: "ok N kmemleak[a,b,c] (S s)".
+group=
+scan_group() {
+	local t0 name
+	[ -w $KMEMLEAK ] && [ -n "$group" ] || { group=; return 0; }
+	name="kmemleak[$(echo $group | tr ' ' ,)]"
+	group=
+	n=$((n + 1))
+	t0=$(date +%s)
+	if kmemleak_check; then
+		echo "ok $n $name ($(( $(date +%s) - t0 )) s)"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n $name # kmemleak reported a leak ($(( $(date +%s) - t0 )) s)"
+		failc=$((failc + 1))
+	fi
 }
 
 # faults_off: fault injection off, whatever the test left (a test killed
@@ -151,8 +178,12 @@ run_limited() {
 }
 
 # Leaks from boot or earlier tests are not this suite's.
-[ -w $KMEMLEAK ] && echo clear > $KMEMLEAK
+[ -w $KMEMLEAK ] && echo clear > $KMEMLEAK && echo scan=off > $KMEMLEAK
 for t in $TESTS; do
+	if [ "$t" = / ]; then
+		scan_group
+		continue
+	fi
 	n=$((n + 1))
 	# CI's clock (MP_DEADLINE, seconds since the epoch, from check.sh):
 	# no test starts after it; each one left is reported as skipped.
@@ -172,7 +203,7 @@ for t in $TESTS; do
 	run_limited "$t"
 	rc=$?
 	faults_off
-	# What follows the test (gauges, rmmod, the kmemleak scan) is timed
+	# What follows the test (gauges, rmmod) is timed
 	# apart: on the debug kernel it is much of a short test's time.
 	t_end=$(date +%s)
 	why=
@@ -187,7 +218,6 @@ for t in $TESTS; do
 	[ -z "$left" ] || why="${why:+$why, }counters not back to 0: $left"
 	rmmod msgpipe_soft || why="${why:+$why, }rmmod msgpipe_soft failed"
 	rmmod msgpipe || why="${why:+$why, }rmmod msgpipe failed"
-	kmemleak_check || why="${why:+$why, }kmemleak reported a leak"
 	[ "$(cat /proc/sys/kernel/tainted)" = "$taint0" ] || [ "$taint0" = 0 ] ||
 		why="${why:+$why, }kernel taint changed"
 	secs=$(( $(date +%s) - start ))
@@ -202,7 +232,10 @@ for t in $TESTS; do
 		echo "not ok $n $t # $why ($secs)"
 		failc=$((failc + 1))
 	fi
+	group="$group $t"
+	[ $SCAN_EACH = 0 ] || scan_group
 done
+scan_group
 echo "$pass $failc $skip" > "$RESULTS/summary"
 echo "vm: $pass passed, $failc failed, $skip skipped"
 [ $failc = 0 ]

@@ -5,7 +5,8 @@
 # --strict, the netlink spec against the header, sparse C=2, the user-space
 # unit tests under ASan/UBSan, the libFuzzer smoke runs, and the VM suite on
 # Debian's stock kernel and on the debug kernel (KASAN, lockdep, kmemleak,
-# UBSAN, failslab; tools/testing/vm/debug-kernel.sh finds or builds it).
+# UBSAN, failslab; tools/testing/vm/debug-kernel.sh finds or builds it),
+# the two guests at once.
 # Every stage prints its duration. Ends with "N passed, N failed, N
 # skipped" and a non-zero status on any failure.
 #
@@ -118,6 +119,42 @@ run_vm() {
 	fi
 }
 
+# vm_stage KERNEL: run_vm in a subshell of its own (the two kernels' runs
+# may overlap): its lines go to $LOG/stage-KERNEL.out, its counts and
+# failed names to $LOG/stage-KERNEL.tally for vm_tally.
+vm_stage() {
+	(
+		pass=0 failc=0 skip=0 failed=
+		run_vm "$1"
+		echo "$pass $failc $skip$failed" > "$LOG/stage-$1.tally"
+	) > "$LOG/stage-$1.out" 2>&1
+}
+
+# vm_tally KERNEL: print what vm_stage KERNEL printed and add its counts.
+vm_tally() {
+	local p f s rest
+	cat "$LOG/stage-$1.out"
+	if ! read -r p f s rest < "$LOG/stage-$1.tally"; then
+		result "vm-stage-$1" 1
+		return
+	fi
+	pass=$((pass + p))
+	failc=$((failc + f))
+	skip=$((skip + s))
+	failed="$failed${rest:+ $rest}"
+}
+
+# Both VM suites run at once: one guest alone leaves much of the two CPUs
+# idle (the stock kernel's about a third, the debug kernel's half: its
+# tests wait on one CPU), and CI's 90 minutes do not hold the two one after
+# the other. MP_VM_SERIAL=1 runs them in turn.
+both=0
+if [[ " $STAGES " == *" vm "* && " $STAGES " == *" vm-debug "* ]] &&
+   [ "${MP_VM_SERIAL:-0}" != 1 ]; then
+	both=1
+fi
+rm -f "$LOG"/stage-*.tally
+
 for stage in $STAGES; do
 	case $stage in
 	static)
@@ -147,11 +184,24 @@ for stage in $STAGES; do
 			OUT="$ROOT/build/unit" FUZZ_SECS="${FUZZ_SECS:-60}"
 		grep -E '^# fuzz_|^Done' "$LOG/fuzz.log" | sed 's/^/#   /'
 		;;
-	vm)
-		run_vm stock
-		;;
-	vm-debug)
-		run_vm debug
+	vm | vm-debug)
+		kernel=stock
+		[ $stage = vm-debug ] && kernel=debug
+		if [ $both = 0 ]; then
+			vm_stage $kernel
+			vm_tally $kernel
+		elif [ $both = 1 ]; then
+			# The first of the two starts both, the debug one
+			# (the longer) in the background.
+			both=2
+			t0=$SECONDS
+			vm_stage debug &
+			vm_stage stock
+			wait
+			echo "# stage vm (both kernels at once): $((SECONDS - t0)) s"
+			vm_tally stock
+			vm_tally debug
+		fi
 		;;
 	*)
 		echo "check.sh: unknown stage $stage" >&2
