@@ -75,12 +75,16 @@ struct msa_rec {
  * @sid:      the local session id
  * @recs:     struct msa_rec by sequence number
  * @acked:    every stream byte below it was acknowledged
+ * @sent_hi:  one past the highest stream byte sent, recorded or not (a
+ *            frame whose record could not be allocated went out all the
+ *            same, and its acknowledgment is no protocol violation)
  * @progress: jiffies when @acked last moved (or the first record came)
  */
 struct msa_flow {
 	u32			sid;
 	struct list_head	recs;
 	u64			acked;
+	u64			sent_hi;
 	unsigned long		progress;
 };
 
@@ -155,15 +159,20 @@ void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx,
 		nfl->sid = f->src_sid;
 		INIT_LIST_HEAD(&nfl->recs);
 		nfl->acked = f->stream_seq;
+		nfl->sent_hi = f->stream_seq;
 		if (!xa_err(xa_store(&mp->flows, f->src_sid, nfl, GFP_ATOMIC))) {
 			fl = nfl;
 			nfl = NULL;
 		}
 	}
 	/* Without memory the frame is not tracked: a later timeout or the
-	 * session's retirement covers it.
+	 * session's retirement covers it. Without a flow its acknowledgment
+	 * is ignored; with one it must still be taken as valid.
 	 */
-	if (!fl || f->stream_seq + size <= fl->acked)
+	if (!fl)
+		goto out_unlock;
+	fl->sent_hi = max(fl->sent_hi, f->stream_seq + size);
+	if (f->stream_seq + size <= fl->acked)
 		goto out_unlock;
 	if (list_empty(&fl->recs))
 		fl->progress = jiffies;
@@ -312,9 +321,7 @@ int msa_flow_ack(struct msa_pipe *mp, const struct msgpipe_frame *f,
 	fl = xa_load(&mp->flows, f->dst_sid);
 	if (!fl || f->stream_seq <= fl->acked)
 		goto sack;
-	r = list_empty(&fl->recs) ? NULL :
-	    list_last_entry(&fl->recs, struct msa_rec, node);
-	if (r && f->stream_seq > r->seq + r->size) {
+	if (f->stream_seq > fl->sent_hi) {
 		spin_unlock(&mp->lock);
 		kfree(q);
 		return -EPROTO;
