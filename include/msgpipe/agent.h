@@ -25,8 +25,11 @@
 #ifndef _MSGPIPE_AGENT_H
 #define _MSGPIPE_AGENT_H
 
+#include <linux/file.h>
 #include <linux/list.h>
+#include <linux/net.h>
 #include <linux/types.h>
+#include <net/inet_connection_sock.h>
 #include <msgpipe/desc.h>
 #include <msgpipe/wire.h>
 #include <uapi/linux/msgpipe.h>
@@ -195,6 +198,13 @@ struct msgpipe_apipe {
  *                When a connection breaks (msgpipe_agent_conn_down()) the agent
  *                resends what it carried and the peer did not acknowledge
  *                (NEED_PAGES) on the others, or on the next one attached.
+ *                A connection of a pipe with security carries kernel TLS
+ *                (msgpipe_conn_tls()): the agent writes it with plain
+ *                sendmsg() (no MSG_ZEROCOPY, no page splicing: kTLS copies
+ *                into its records), reads it with a control buffer and
+ *                takes any record that is not application data (an alert,
+ *                a post-handshake message) as the end of that connection.
+ *                The agent closes it with msgpipe_conn_release().
  * @post:         write @tx into the submission ring, also while the pipe
  *                waits for a new connection; -ENOTCONN if it cannot take
  *                it (then no completion follows and the host keeps @tx).
@@ -253,6 +263,32 @@ struct msgpipe_agent {
 	struct list_head		list;
 	unsigned int			users;
 };
+
+/**
+ * msgpipe_conn_tls() - does a connection carry kernel TLS?
+ * @sock: a socket given to conn_attach()
+ *
+ * Return: true when the host admitted it after a TLS handshake.
+ */
+static inline bool msgpipe_conn_tls(const struct socket *sock)
+{
+	return inet_csk(sock->sk)->icsk_ulp_ops;
+}
+
+/**
+ * msgpipe_conn_release() - close a connection's socket
+ * @sock: a socket given to conn_attach()
+ *
+ * One admitted after a TLS handshake has a file (the handshake daemon
+ * worked on it through a descriptor) and goes with it.
+ */
+static inline void msgpipe_conn_release(struct socket *sock)
+{
+	if (sock->file)
+		fput(sock->file);
+	else
+		sock_release(sock);
+}
 
 int msgpipe_agent_register(struct msgpipe_agent *agent);
 void msgpipe_agent_unregister(struct msgpipe_agent *agent);

@@ -55,9 +55,15 @@
  *                       the pipe (@stream_seq, a random non-zero token the
  *                       dialer chose) and whether the dialer resumes it
  *                       (@msg_seq 1) or starts it (0); the answer's
- *                       @msg_seq says whether the acceptor still had it
+ *                       @msg_seq says whether the acceptor still had it;
+ *                       @window is the pipe's security (MSGPIPE_SECURITY_*
+ *                       of msgpipe_nl.h, at most MSGPIPE_HELLO_SECURITY_MAX),
+ *                       established by a TLS handshake after the HELLOs
  * @MSGPIPE_T_MAX:       one past the last type
  */
+/* The highest security a HELLO may name (MSGPIPE_SECURITY_PSK). */
+#define MSGPIPE_HELLO_SECURITY_MAX	3
+
 enum msgpipe_frame_type {
 	MSGPIPE_T_SYNC = 1,
 	MSGPIPE_T_SYNC_ACK,

@@ -12,6 +12,7 @@
 #define MSGPIPE_GENL_NAME		"msgpipe"
 #define MSGPIPE_GENL_VERSION		1
 #define MSGPIPE_MCGRP_EVENTS		"events"
+#define MSGPIPE_MCGRP_HANDSHAKE		"handshake"
 
 /* Longest agent or knob name (MSGPIPE_A_AGENT_NAME, _KNOB_NAME), with its NUL. */
 #define MSGPIPE_KNOB_NAME_LEN		32
@@ -40,6 +41,24 @@ enum {
 	MSGPIPE_SESSION_STATE_READY,
 	MSGPIPE_SESSION_STATE_SENDING_FIN,
 	MSGPIPE_SESSION_STATE_CLOSED,
+};
+
+/* Pipe security (MSGPIPE_A_PIPE_SECURITY, MSGPIPE_A_DEFAULT_SECURITY): what
+ * the handshake daemon must establish on each connection before it joins.
+ */
+enum {
+	MSGPIPE_SECURITY_NONE,		/* plain TCP */
+	MSGPIPE_SECURITY_TLS,		/* TLS 1.3, the server's certificate checked */
+	MSGPIPE_SECURITY_MTLS,		/* TLS 1.3, certificates checked both ways */
+	MSGPIPE_SECURITY_PSK,		/* TLS 1.3 with a pre-shared key */
+	__MSGPIPE_SECURITY_MAX,
+	MSGPIPE_SECURITY_MAX = __MSGPIPE_SECURITY_MAX - 1
+};
+
+/* Handshake roles (MSGPIPE_A_HS_ROLE): the dialer is the TLS client. */
+enum {
+	MSGPIPE_HS_ROLE_CLIENT,
+	MSGPIPE_HS_ROLE_SERVER,
 };
 
 /* Agent knob flags (MSGPIPE_A_KNOB_FLAGS), bits. */
@@ -101,6 +120,13 @@ enum {
 	MSGPIPE_A_DEFAULT_RDM_RX_TIME_US,	/* u32, 0..10000000 */
 	MSGPIPE_A_DEFAULT_RDM_RX_SIZE,	/* u32, 0..67108864 */
 	MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS,	/* u32, 0..10000 */
+	MSGPIPE_A_PIPE_SECURITY,	/* u8: MSGPIPE_SECURITY_* */
+	MSGPIPE_A_DEFAULT_SECURITY,	/* u8: for pipes connect() opens */
+	MSGPIPE_A_DEFAULT_REQUIRE_SECURITY,	/* u8: 1 forbids SECURITY_NONE */
+	MSGPIPE_A_HS_ID,		/* u32: a pending handshake */
+	MSGPIPE_A_HS_ROLE,		/* u8: MSGPIPE_HS_ROLE_* */
+	MSGPIPE_A_HS_FD,		/* s32: the socket, in the caller */
+	MSGPIPE_A_HS_STATUS,		/* s32: 0 or -errno */
 
 	__MSGPIPE_A_MAX,
 	MSGPIPE_A_MAX = __MSGPIPE_A_MAX - 1
@@ -122,6 +148,10 @@ enum {
 	MSGPIPE_CMD_SESSION_NTF,	/* event: a session changed state */
 	MSGPIPE_CMD_AGENT_GET,		/* do: one agent; dump: all */
 	MSGPIPE_CMD_AGENT_SET,		/* init-netns admin: set one knob */
+	MSGPIPE_CMD_HS_REQ_NTF,		/* handshake group: a connection needs TLS */
+	MSGPIPE_CMD_HS_ACCEPT,		/* admin: take it, reply its fd */
+	MSGPIPE_CMD_HS_DONE,		/* admin: kTLS is set (status 0) or failed */
+	MSGPIPE_CMD_HS_NTF,		/* event: a handshake ended */
 
 	__MSGPIPE_CMD_MAX,
 	MSGPIPE_CMD_MAX = __MSGPIPE_CMD_MAX - 1

@@ -71,12 +71,23 @@ static void msgpipe_conn_tune(struct sock *sk)
 	tcp_sock_set_user_timeout(sk, dead);
 }
 
-static int msgpipe_hello_send(struct socket *sock, u64 token, bool join,
-			      u32 idx, u32 nconns)
+/**
+ * msgpipe_hello_send() - send a HELLO
+ * @sock:     the connection
+ * @token:    the pipe's token
+ * @join:     msg_seq: joins a pipe (dialer), has it (acceptor)
+ * @idx:      the connection's slot
+ * @nconns:   the pipe's size
+ * @security: the pipe's security
+ *
+ * Return: 0 or -errno.
+ */
+int msgpipe_hello_send(struct socket *sock, u64 token, bool join, u32 idx,
+		       u32 nconns, u8 security)
 {
 	struct msgpipe_frame f = {
 		.type = MSGPIPE_T_HELLO, .stream_seq = token, .msg_seq = join,
-		.offset = idx, .total_len = nconns,
+		.offset = idx, .total_len = nconns, .window = security,
 	};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	struct msgpipe_wire_hdr h;
@@ -88,7 +99,14 @@ static int msgpipe_hello_send(struct socket *sock, u64 token, bool join,
 	return ret == sizeof(h) ? 0 : ret < 0 ? ret : -EPIPE;
 }
 
-static int msgpipe_hello_recv(struct socket *sock, struct msgpipe_frame *f)
+/**
+ * msgpipe_hello_recv() - read a HELLO, waiting up to 15 s
+ * @sock: the connection
+ * @f:    the decoded frame
+ *
+ * Return: 0, or -errno (EPROTO: not a valid HELLO).
+ */
+int msgpipe_hello_recv(struct socket *sock, struct msgpipe_frame *f)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	struct msgpipe_wire_hdr h;
@@ -113,8 +131,11 @@ static int msgpipe_hello_recv(struct socket *sock, struct msgpipe_frame *f)
  * @join:  the pipe exists already (every slot but the first of a new one)
  * @known: set to whether the peer has the pipe
  *
+ * When the pipe has security and the peer has it, the connection's TLS
+ * handshake follows the HELLOs (msgpipe_hs_run()).
+ *
  * Return: the connected socket, or ERR_PTR (ECONNREFUSED: no msgpipe
- * there; ETIMEDOUT: no answer).
+ * there; ETIMEDOUT: no answer; the handshake's errors).
  */
 struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 			    bool *known)
@@ -135,10 +156,10 @@ struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 	if (err == -EINPROGRESS)
 		err = -ETIMEDOUT;
 	err = err ?: msgpipe_hello_send(tcp, pipe->token, join, idx,
-					pipe->nconns);
+					pipe->nconns, pipe->security);
 	err = err ?: msgpipe_hello_recv(tcp, &f);
 	if (!err && (f.stream_seq != pipe->token || f.offset != idx ||
-		     f.total_len != pipe->nconns))
+		     f.total_len != pipe->nconns || f.window != pipe->security))
 		err = -EPROTO;
 	if (err) {
 		msgpipe_stat_inc(MSGPIPE_STAT_DIAL_FAILURES);
@@ -149,7 +170,11 @@ struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 	}
 	tcp->sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;
 	*known = f.msg_seq;
-	return tcp;
+	/* A peer that forgot the pipe closes the connection: no handshake. */
+	if (join && !*known)
+		return tcp;
+	err = msgpipe_hs_run(pipe, idx, tcp, MSGPIPE_HS_ROLE_CLIENT);
+	return err ? ERR_PTR(err) : tcp;
 }
 
 /* Sessions repeat what a broken connection may have lost. */
@@ -264,7 +289,7 @@ int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 	}
 	spin_unlock(&pipe->lock);
 	if (!ap) {
-		sock_release(tcp);
+		msgpipe_conn_release(tcp);
 		mutex_unlock(&pipe->conn_lock);
 		return err;
 	}
@@ -331,7 +356,7 @@ static void msgpipe_pconn_dial_work(struct work_struct *work)
 
 	tcp = msgpipe_dial(pipe, c->idx, true, &known);
 	if (!IS_ERR(tcp) && !known) {
-		sock_release(tcp);
+		msgpipe_conn_release(tcp);
 		/* The peer forgot the pipe. With sessions, their state there
 		 * is gone: fail them. Without, nothing was lost: open the
 		 * pipe afresh (a kept pipe outlives a peer's restart).
@@ -579,15 +604,21 @@ static void msgpipe_hello_work(struct work_struct *work)
 		err = -ENOTCONN;
 	if (err)
 		goto out_release;
+	if (mn->require_security && f.window == MSGPIPE_SECURITY_NONE) {
+		msgpipe_stat_inc(MSGPIPE_STAT_INSECURE_REFUSED);
+		err = -EPERM;
+		goto out_release;
+	}
 	pipe = msgpipe_pipe_by_token(mn, &peer, f.stream_seq);
-	if (pipe && pipe->nconns != f.total_len) {
+	if (pipe && (pipe->nconns != f.total_len ||
+		     pipe->security != f.window)) {
 		err = -EPROTO;
 		goto out_release;
 	}
 	if (!pipe && !f.msg_seq) {
 		/* Published before the answer: the other slots find it. */
 		pipe = msgpipe_pipe_accept(mn, &peer, f.stream_seq,
-					   f.total_len);
+					   f.total_len, f.window);
 		if (IS_ERR(pipe)) {
 			err = PTR_ERR(pipe);
 			pipe = NULL;
@@ -597,14 +628,21 @@ static void msgpipe_hello_work(struct work_struct *work)
 	}
 	/* Joining a pipe we do not have: the answer tells the dialer. */
 	err = msgpipe_hello_send(tcp, f.stream_seq, pipe && !fresh, f.offset,
-				 f.total_len);
+				 f.total_len, f.window);
 	if (err || !pipe)
 		goto out_release;
+	err = msgpipe_hs_run(pipe, f.offset, tcp, MSGPIPE_HS_ROLE_SERVER);
+	if (err) {
+		/* The handshake closed the socket. */
+		tcp = NULL;
+		goto out_release;
+	}
 	msgpipe_pipe_conn_attach(pipe, f.offset, tcp);
 	goto out_put;
 
 out_release:
-	sock_release(tcp);
+	if (tcp)
+		sock_release(tcp);
 	if (fresh)
 		msgpipe_pipe_fail(pipe, err);
 out_put:

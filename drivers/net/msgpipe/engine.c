@@ -251,6 +251,9 @@ static int __net_init msgpipe_net_init(struct net *net)
 		.rx_size = 256 << 10,
 	};
 	spin_lock_init(&mn->guid_lock);
+	spin_lock_init(&mn->hs_lock);
+	INIT_LIST_HEAD(&mn->hs_list);
+	mn->security = MSGPIPE_SECURITY_NONE;
 	hash_init(mn->guids);
 	/* GUIDs: a random half per engine, a counter for the other. */
 	mn->guid_hi = get_random_u64() | 1;

@@ -90,6 +90,11 @@ struct msgpipe_rdm_tun {
  * @guids:       SOCK_RDM batches sent and not acknowledged, by GUID
  * @guid_hi:     high half of this engine's GUIDs: random
  * @guid_lo:     low half of the last GUID handed out
+ * @security:    MSGPIPE_SECURITY_* of the pipes connect() opens (netlink)
+ * @require_security: refuse pipes, made or accepted, without security
+ * @hs_lock:     protects @hs_list and @hs_next_id
+ * @hs_list:     connections waiting for their TLS handshake (hs.c)
+ * @hs_next_id:  the last handshake id handed out
  */
 struct msgpipe_net {
 	struct net		*net;
@@ -114,6 +119,11 @@ struct msgpipe_net {
 	DECLARE_HASHTABLE(guids, 12);
 	u64			guid_hi;
 	atomic64_t		guid_lo;
+	u8			security;
+	bool			require_security;
+	spinlock_t		hs_lock;	/* see @hs_lock */
+	struct list_head	hs_list;
+	u32			hs_next_id;
 };
 
 /**
@@ -192,6 +202,7 @@ struct msgpipe_pconn {
  * @live:        slots UP
  * @conns:       the slots
  * @persist:     created over netlink: stays without sessions
+ * @security:    MSGPIPE_SECURITY_*: what each connection establishes first
  * @throttle_until: jiffies before which no SOCK_RDM batch goes to the
  *               peer (its THROTTLE)
  * @resync_work: sessions repeat control frames a broken connection may
@@ -223,6 +234,7 @@ struct msgpipe_pipe {
 	u32			live;
 	struct msgpipe_pconn	*conns;
 	bool			persist;
+	u8			security;
 	unsigned long		throttle_until;
 	struct work_struct	resync_work;
 	struct work_struct	destroy_work;
@@ -529,10 +541,10 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 			 struct msgpipe_sock *msk);
 struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
 				       const struct sockaddr_storage *peer,
-				       u32 nconns, bool persist);
+				       u32 nconns, bool persist, u8 security);
 struct msgpipe_pipe *msgpipe_pipe_accept(struct msgpipe_net *mn,
 					 const struct sockaddr_storage *peer,
-					 u64 token, u32 nconns);
+					 u64 token, u32 nconns, u8 security);
 void msgpipe_pipe_fail(struct msgpipe_pipe *pipe, int err);
 bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
 			    const struct sockaddr_storage *b);
@@ -554,6 +566,9 @@ void msgpipe_pipes_shutdown(struct msgpipe_net *mn);
 /* dial.c */
 struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 			    bool *known);
+int msgpipe_hello_send(struct socket *sock, u64 token, bool join, u32 idx,
+		       u32 nconns, u8 security);
+int msgpipe_hello_recv(struct socket *sock, struct msgpipe_frame *f);
 int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 			     struct socket *tcp);
 int msgpipe_pipe_conn_init(struct msgpipe_pipe *pipe);
@@ -570,6 +585,17 @@ void msgpipe_nl_exit(void);
 void msgpipe_nl_pipe_event(struct msgpipe_pipe *pipe);
 void msgpipe_nl_conn_event(struct msgpipe_pipe *pipe, u32 idx);
 void msgpipe_nl_session_event(struct msgpipe_sock *msk);
+int msgpipe_nl_put_peer(struct sk_buff *skb,
+			const struct sockaddr_storage *ss);
+bool msgpipe_nl_has_listeners(struct net *net, bool handshake);
+int msgpipe_nl_multicast(struct net *net, struct sk_buff *msg,
+			 bool handshake);
+
+/* hs.c */
+int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
+		   u8 role);
+int msgpipe_nl_hs_accept(struct sk_buff *skb, struct genl_info *info);
+int msgpipe_nl_hs_done(struct sk_buff *skb, struct genl_info *info);
 
 /* nl_agent.c */
 int msgpipe_nl_agent_get_doit(struct sk_buff *skb, struct genl_info *info);

@@ -2,10 +2,12 @@
 /*
  * The msgpipe generic netlink family (Documentation/netlink/specs/
  * msgpipe.yaml): pipes, connections, sessions, counters and per-namespace
- * defaults of the caller's network namespace, and the "events" multicast
- * group. Thin glue: the objects' own files do the work.
+ * defaults of the caller's network namespace, the "events" multicast
+ * group, and the "handshake" group of the TLS upcall (hs.c). Thin glue:
+ * the objects' own files do the work.
  *
- * Locking: handlers run under genl_mutex; pipes are looked up under
+ * Locking: handlers run in parallel (pipe-new may wait for the handshake
+ * daemon, whose hs-accept must get through meanwhile); pipes are looked up under
  * mn->lock and filled under pipe->lock; sessions are held by a socket
  * reference while filled; agents (nl_agent.c) are filled under the agent
  * registry lock. Events are built with GFP_ATOMIC: they are sent
@@ -25,11 +27,14 @@
 
 enum msgpipe_nl_mcgrp {
 	MSGPIPE_NLGRP_EVENTS,
+	MSGPIPE_NLGRP_HANDSHAKE,
 };
 
 static const struct genl_multicast_group msgpipe_nl_mcgrps[] = {
 	[MSGPIPE_NLGRP_EVENTS] = { .name = MSGPIPE_MCGRP_EVENTS,
 				   .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[MSGPIPE_NLGRP_HANDSHAKE] = { .name = MSGPIPE_MCGRP_HANDSHAKE,
+				      .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 /**
@@ -71,8 +76,14 @@ static struct msgpipe_pipe *msgpipe_nl_pipe_get(struct msgpipe_net *mn, u32 id)
 	return found;
 }
 
-static int msgpipe_nl_put_peer(struct sk_buff *skb,
-			       const struct sockaddr_storage *ss)
+/**
+ * msgpipe_nl_put_peer() - put a peer address attribute
+ * @skb: the message
+ * @ss:  an IPv4 or IPv6 address
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int msgpipe_nl_put_peer(struct sk_buff *skb, const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
 		return nla_put_in_addr(skb, MSGPIPE_A_PEER_IPV4,
@@ -94,6 +105,7 @@ static int msgpipe_nl_fill_pipe(struct sk_buff *skb, struct msgpipe_pipe *pipe,
 	spin_lock(&pipe->lock);
 	msgpipe_pipe_totals(pipe, &sum);
 	err = nla_put_u32(skb, MSGPIPE_A_PIPE_ID, pipe->id) ?:
+	      nla_put_u8(skb, MSGPIPE_A_PIPE_SECURITY, pipe->security) ?:
 	      msgpipe_nl_put_peer(skb, &pipe->peer) ?:
 	      nla_put_u32(skb, MSGPIPE_A_PIPE_CONNS, pipe->nconns) ?:
 	      nla_put_u32(skb, MSGPIPE_A_PIPE_LIVE, pipe->live) ?:
@@ -215,6 +227,7 @@ static int msgpipe_nl_pipe_new(struct sk_buff *skb, struct genl_info *info)
 	struct sockaddr_storage peer = {};
 	struct msgpipe_pipe *pipe, *old;
 	struct sk_buff *msg;
+	u8 security;
 	u32 nconns;
 	int err;
 
@@ -254,6 +267,15 @@ static int msgpipe_nl_pipe_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	nconns = tb[MSGPIPE_A_PIPE_CONNS] ?
 		 nla_get_u32(tb[MSGPIPE_A_PIPE_CONNS]) : READ_ONCE(mn->pipe_conns);
+	security = tb[MSGPIPE_A_PIPE_SECURITY] ?
+		   nla_get_u8(tb[MSGPIPE_A_PIPE_SECURITY]) :
+		   READ_ONCE(mn->security);
+	if (security == MSGPIPE_SECURITY_NONE &&
+	    READ_ONCE(mn->require_security)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MSGPIPE_A_PIPE_SECURITY],
+				    "this namespace requires a pipe security other than none");
+		return -EPERM;
+	}
 
 	mutex_lock(&mn->lock);
 	list_for_each_entry(old, &mn->pipes, node)
@@ -270,12 +292,22 @@ static int msgpipe_nl_pipe_new(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	pipe = msgpipe_pipe_open(mn, &peer, nconns,
 				 !tb[MSGPIPE_A_PIPE_KEEP] ||
-				 nla_get_u8(tb[MSGPIPE_A_PIPE_KEEP]));
+				 nla_get_u8(tb[MSGPIPE_A_PIPE_KEEP]), security);
 	if (IS_ERR(pipe)) {
 		nlmsg_free(msg);
-		NL_SET_ERR_MSG(info->extack,
-			       "cannot open a pipe to the peer's msgpipe listener");
-		return PTR_ERR(pipe);
+		err = PTR_ERR(pipe);
+		if (err == -ESRCH)
+			NL_SET_ERR_MSG(info->extack,
+				       "no TLS handshake daemon (msgpiped) listens in this namespace");
+		else if (security && (err == -ETIMEDOUT || err == -EPROTO ||
+				      err == -EBUSY || err == -EACCES ||
+				      err == -EKEYREJECTED))
+			NL_SET_ERR_MSG(info->extack,
+				       "the connection's TLS handshake failed");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "cannot open a pipe to the peer's msgpipe listener");
+		return err;
 	}
 	err = msgpipe_nl_fill_pipe(msg, pipe, info->snd_portid, info->snd_seq,
 				   0, MSGPIPE_CMD_PIPE_NEW);
@@ -540,7 +572,10 @@ static int msgpipe_nl_defaults_get(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &msgpipe_nl_family, 0,
 				MSGPIPE_CMD_DEFAULTS_GET);
 	if (!hdr || nla_put_u32(msg, MSGPIPE_A_DEFAULT_CONNS,
-				READ_ONCE(mn->pipe_conns)))
+				READ_ONCE(mn->pipe_conns)) ||
+	    nla_put_u8(msg, MSGPIPE_A_DEFAULT_SECURITY, READ_ONCE(mn->security)) ||
+	    nla_put_u8(msg, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY,
+		       READ_ONCE(mn->require_security)))
 		goto err_free;
 	for (i = 0; i < MSGPIPE_RDM_NR_TUN; i++)
 		if (nla_put_u32(msg, MSGPIPE_A_DEFAULT_RDM_TIME_US + i,
@@ -568,6 +603,17 @@ static int msgpipe_nl_defaults_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[MSGPIPE_A_DEFAULT_CONNS]) {
 		WRITE_ONCE(mn->pipe_conns,
 			   nla_get_u32(tb[MSGPIPE_A_DEFAULT_CONNS]));
+		any = true;
+	}
+	if (tb[MSGPIPE_A_DEFAULT_SECURITY]) {
+		WRITE_ONCE(mn->security,
+			   nla_get_u8(tb[MSGPIPE_A_DEFAULT_SECURITY]));
+		any = true;
+	}
+	/* Pipes already up keep their security: the switch is for new ones. */
+	if (tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY]) {
+		WRITE_ONCE(mn->require_security,
+			   nla_get_u8(tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY]));
 		any = true;
 	}
 	for (i = 0; i < MSGPIPE_RDM_NR_TUN; i++) {
@@ -667,13 +713,27 @@ static const struct genl_ops msgpipe_nl_ops[] = {
 		.maxattr = MSGPIPE_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = MSGPIPE_CMD_HS_ACCEPT,
+		.doit = msgpipe_nl_hs_accept,
+		.policy = msgpipe_nl_hs_accept_policy,
+		.maxattr = MSGPIPE_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MSGPIPE_CMD_HS_DONE,
+		.doit = msgpipe_nl_hs_done,
+		.policy = msgpipe_nl_hs_done_policy,
+		.maxattr = MSGPIPE_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 struct genl_family msgpipe_nl_family __ro_after_init = {
 	.name = MSGPIPE_GENL_NAME,
 	.version = MSGPIPE_GENL_VERSION,
 	.netnsok = true,
-	.parallel_ops = false,
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = msgpipe_nl_ops,
 	.n_ops = ARRAY_SIZE(msgpipe_nl_ops),
@@ -692,6 +752,36 @@ static bool msgpipe_nl_listened(struct net *net)
 {
 	return genl_has_listeners(&msgpipe_nl_family, net,
 				  MSGPIPE_NLGRP_EVENTS);
+}
+
+/**
+ * msgpipe_nl_has_listeners() - does anybody listen to a group?
+ * @net:       the namespace
+ * @handshake: the handshake group, else the events group
+ *
+ * Return: true when a socket of @net joined it.
+ */
+bool msgpipe_nl_has_listeners(struct net *net, bool handshake)
+{
+	return genl_has_listeners(&msgpipe_nl_family, net,
+				  handshake ? MSGPIPE_NLGRP_HANDSHAKE :
+					      MSGPIPE_NLGRP_EVENTS);
+}
+
+/**
+ * msgpipe_nl_multicast() - send a message to a group; may sleep
+ * @net:       the namespace
+ * @msg:       the message, consumed
+ * @handshake: the handshake group, else the events group
+ *
+ * Return: 0 or -errno (-ESRCH: nobody listens).
+ */
+int msgpipe_nl_multicast(struct net *net, struct sk_buff *msg, bool handshake)
+{
+	return genlmsg_multicast_netns(&msgpipe_nl_family, net, msg, 0,
+				       handshake ? MSGPIPE_NLGRP_HANDSHAKE :
+						   MSGPIPE_NLGRP_EVENTS,
+				       GFP_KERNEL);
 }
 
 /**

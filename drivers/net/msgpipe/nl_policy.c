@@ -15,6 +15,7 @@ const struct nla_policy msgpipe_nl_pipe_new_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_PIPE_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1,
 						  MSGPIPE_PIPE_CONNS_MAX),
 	[MSGPIPE_A_PIPE_KEEP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[MSGPIPE_A_PIPE_SECURITY] = NLA_POLICY_MAX(NLA_U8, MSGPIPE_SECURITY_MAX),
 };
 
 const struct nla_policy msgpipe_nl_pipe_id_policy[MSGPIPE_A_MAX + 1] = {
@@ -75,6 +76,17 @@ const struct nla_policy msgpipe_nl_defaults_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_DEFAULT_RDM_RX_SIZE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &msgpipe_nl_rdm_size_range),
 	[MSGPIPE_A_DEFAULT_RDM_THROTTLE_MS] = NLA_POLICY_RANGE(NLA_U32, 0, 10000),
+	[MSGPIPE_A_DEFAULT_SECURITY] = NLA_POLICY_MAX(NLA_U8, MSGPIPE_SECURITY_MAX),
+	[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+const struct nla_policy msgpipe_nl_hs_accept_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_HS_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+const struct nla_policy msgpipe_nl_hs_done_policy[MSGPIPE_A_MAX + 1] = {
+	[MSGPIPE_A_HS_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MSGPIPE_A_HS_STATUS] = NLA_POLICY_RANGE(NLA_S32, -4095, 0),	/* -MAX_ERRNO */
 };
 
 /* Requests without attributes (defaults-get): any attribute is refused. */

@@ -24,5 +24,7 @@ extern const struct nla_policy msgpipe_nl_agent_get_policy[MSGPIPE_A_MAX + 1];
 extern const struct nla_policy msgpipe_nl_agent_set_policy[MSGPIPE_A_MAX + 1];
 extern const struct nla_policy msgpipe_nl_defaults_policy[MSGPIPE_A_MAX + 1];
 extern const struct nla_policy msgpipe_nl_none_policy[MSGPIPE_A_MAX + 1];
+extern const struct nla_policy msgpipe_nl_hs_accept_policy[MSGPIPE_A_MAX + 1];
+extern const struct nla_policy msgpipe_nl_hs_done_policy[MSGPIPE_A_MAX + 1];
 
 #endif /* _MSGPIPE_NL_POLICY_H */

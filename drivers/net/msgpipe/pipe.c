@@ -398,17 +398,20 @@ static int msgpipe_pipe_publish(struct msgpipe_pipe *pipe)
  * @peer:    the peer's engine listener
  * @nconns:  its connections, 1..MSGPIPE_PIPE_CONNS_MAX
  * @persist: stays open without sessions (created over netlink)
+ * @security: MSGPIPE_SECURITY_*: a TLS handshake on each connection
  *
  * Dials the first connection (a blocking TCP connect) and the others in
  * the background.
  *
  * Return: the pipe, on the engine's list, with a reference for the
  * caller; or ERR_PTR (ECONNREFUSED when the peer has no msgpipe
- * listener, ENETDOWN without an agent).
+ * listener, ENETDOWN without an agent, EPERM for @security none where
+ * the namespace requires security, or the handshake's errors:
+ * msgpipe_hs_run()).
  */
 struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
 				       const struct sockaddr_storage *peer,
-				       u32 nconns, bool persist)
+				       u32 nconns, bool persist, u8 security)
 {
 	struct msgpipe_pipe *pipe;
 	bool known = false;
@@ -420,6 +423,11 @@ struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
 	if (!pipe)
 		return ERR_PTR(-ENOMEM);
 	pipe->persist = persist;
+	pipe->security = security;
+	if (mn->require_security && security == MSGPIPE_SECURITY_NONE) {
+		msgpipe_pipe_put(pipe);
+		return ERR_PTR(-EPERM);
+	}
 	tcp = msgpipe_dial(pipe, 0, false, &known);
 	if (IS_ERR(tcp)) {
 		msgpipe_pipe_put(pipe);
@@ -427,7 +435,7 @@ struct msgpipe_pipe *msgpipe_pipe_open(struct msgpipe_net *mn,
 	}
 	err = msgpipe_pipe_publish(pipe);
 	if (err) {
-		sock_release(tcp);
+		msgpipe_conn_release(tcp);
 		return ERR_PTR(err);
 	}
 	refcount_inc(&pipe->refs);
@@ -473,7 +481,8 @@ int msgpipe_pipe_connect(struct msgpipe_net *mn,
 	if (err != -ENOENT)
 		return err;
 
-	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false);
+	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false,
+				 READ_ONCE(mn->security));
 	if (IS_ERR(pipe))
 		return PTR_ERR(pipe);
 	mutex_lock(&mn->lock);
@@ -514,7 +523,8 @@ struct msgpipe_pipe *msgpipe_pipe_use(struct msgpipe_net *mn,
 	if (err != -ENOENT)
 		return ERR_PTR(err);
 
-	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false);
+	pipe = msgpipe_pipe_open(mn, &peer, READ_ONCE(mn->pipe_conns), false,
+				 READ_ONCE(mn->security));
 	if (IS_ERR(pipe))
 		return pipe;
 	mutex_lock(&mn->lock);
@@ -541,13 +551,14 @@ void msgpipe_pipe_unuse(struct msgpipe_pipe *pipe)
  * @peer:   the dialer
  * @token:  the pipe's token from the HELLO
  * @nconns: its size from the HELLO
+ * @security: its security from the HELLO
  *
  * Return: the pipe, published, with a reference for the caller, or
  * ERR_PTR.
  */
 struct msgpipe_pipe *msgpipe_pipe_accept(struct msgpipe_net *mn,
 					 const struct sockaddr_storage *peer,
-					 u64 token, u32 nconns)
+					 u64 token, u32 nconns, u8 security)
 {
 	struct msgpipe_pipe *pipe;
 	int err;
@@ -555,6 +566,7 @@ struct msgpipe_pipe *msgpipe_pipe_accept(struct msgpipe_net *mn,
 	pipe = msgpipe_pipe_alloc(mn, peer, true, token, nconns);
 	if (!pipe)
 		return ERR_PTR(-ENOMEM);
+	pipe->security = security;
 	err = msgpipe_pipe_publish(pipe);
 	if (err)
 		return ERR_PTR(err);

@@ -31,6 +31,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RDM_SEEN] = "rdm_seen",
 	[MSGPIPE_STAT_IOC_REGIONS] = "ioc_regions",
 	[MSGPIPE_STAT_IOC_CQES] = "ioc_cqes",
+	[MSGPIPE_STAT_HS_PENDING] = "hs_pending",
 	[MSGPIPE_STAT_TX_MSGS] = "tx_msgs",
 	[MSGPIPE_STAT_TX_BYTES] = "tx_bytes",
 	[MSGPIPE_STAT_RX_MSGS] = "rx_msgs",
@@ -85,6 +86,9 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_SENDFILE_BYTES] = "sendfile_bytes",
 	[MSGPIPE_STAT_ABORTS_SENT] = "aborts_sent",
 	[MSGPIPE_STAT_RDM_RX_REFUSED] = "rdm_rx_refused",
+	[MSGPIPE_STAT_HS_DONE] = "hs_done",
+	[MSGPIPE_STAT_HS_FAILED] = "hs_failed",
+	[MSGPIPE_STAT_INSECURE_REFUSED] = "insecure_refused",
 };
 
 /* Fault knobs; also module parameters, for when debugfs is locked down. */

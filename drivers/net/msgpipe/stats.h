@@ -34,6 +34,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RDM_SEEN,		/* G: RDM GUIDs remembered for dedup */
 	MSGPIPE_STAT_IOC_REGIONS,	/* G: regions registered by ioctl */
 	MSGPIPE_STAT_IOC_CQES,		/* G: posted messages not reaped */
+	MSGPIPE_STAT_HS_PENDING,	/* G: connections waiting for their TLS handshake */
 	MSGPIPE_STAT_TX_MSGS,		/* T: messages sent */
 	MSGPIPE_STAT_TX_BYTES,		/* T: payload bytes sent */
 	MSGPIPE_STAT_RX_MSGS,		/* T: messages fully received */
@@ -88,6 +89,9 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_SENDFILE_BYTES,	/* T: their bytes */
 	MSGPIPE_STAT_ABORTS_SENT,	/* T: aborts for DATA to closed sessions */
 	MSGPIPE_STAT_RDM_RX_REFUSED,	/* T: RDM batches for a port without socket */
+	MSGPIPE_STAT_HS_DONE,		/* T: connections admitted after a TLS handshake */
+	MSGPIPE_STAT_HS_FAILED,		/* T: TLS handshakes failed (no daemon, timeout, refused) */
+	MSGPIPE_STAT_INSECURE_REFUSED,	/* T: plain connections refused: security required */
 	MSGPIPE_STAT_NR,
 };
 

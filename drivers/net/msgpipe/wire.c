@@ -185,7 +185,8 @@ static int msgpipe_wire_check(const struct msgpipe_frame *f)
 		if (f->dst_sid || f->src_sid || f->msg_seq > 1 || !f->stream_seq ||
 		    f->chunk_len || !f->total_len ||
 		    f->total_len > MSGPIPE_PIPE_CONNS_MAX ||
-		    f->offset >= f->total_len || f->window ||
+		    f->offset >= f->total_len ||
+		    f->window > MSGPIPE_HELLO_SECURITY_MAX ||
 		    f->msg_window || f->flags)
 			return -EPROTO;
 		return 0;

@@ -11,7 +11,8 @@
  * send, for the other connections; what it sent and the peer did not
  * acknowledge is asked for again (flow.c). Payload is reached only through
  * the pages of the descriptors,
- * sent zero-copy (zc.c) or copied by TCP. ACK frames feed flow.c before
+ * sent zero-copy (zc.c) or copied by TCP (always on a kernel TLS
+ * connection, whose records kTLS builds from a copy). ACK frames feed flow.c before
  * they go up to the host, which reads the window from them.
  *
  * Copyright (c) 2026 The msgpipe authors
@@ -25,9 +26,13 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <uapi/linux/tls.h>
 #include "msa.h"
 
 #define MSA_BVEC_MAX	(MSGPIPE_CHUNK_MAX / PAGE_SIZE + 2)
+/* TLS content types (RFC 8446 5.1); the kernel's names moved in 6.5. */
+#define MSA_TLS_RECORD_ALERT	21
+#define MSA_TLS_RECORD_DATA	23
 
 /**
  * msa_conn_fail() - a connection broke; shut it and tell the host once
@@ -156,7 +161,7 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 	atomic64_add(f.chunk_len, &conn->slot->tx_bytes);
 	if (tx->chain && (tx->chain->flags & MSGPIPE_DESC_F_RETX))
 		atomic64_inc(&conn->slot->retransmits);
-	if (f.type == MSGPIPE_T_DATA && f.chunk_len &&
+	if (f.type == MSGPIPE_T_DATA && f.chunk_len && !conn->tls &&
 	    READ_ONCE(msa_knobs.zerocopy)) {
 		err = msa_send(conn, &hv, 1, MSGPIPE_HDR_LEN, MSG_MORE);
 		if (err)
@@ -301,15 +306,46 @@ static int msa_tx_thread(void *arg)
 	return 0;
 }
 
+/* On a kernel TLS connection every read asks for the record type: a
+ * record that is not application data ends the connection (an alert, of
+ * which close_notify is one, or a post-handshake message the kernel
+ * cannot act on); its bytes are never taken as stream data.
+ */
+static int msa_recv_tls_type(struct msa_conn *conn, const struct cmsghdr *cm)
+{
+	u8 type;
+
+	if (cm->cmsg_level != SOL_TLS || cm->cmsg_type != TLS_GET_RECORD_TYPE)
+		return -EPROTO;
+	type = *(const u8 *)CMSG_DATA(cm);
+	if (type == MSA_TLS_RECORD_DATA)
+		return 0;
+	msa_stat_add(MSA_STAT_TLS_CLOSED, 1);
+	net_info_ratelimited("msgpipe_soft: pipe %u conn %u: TLS record of type %u, closing\n",
+			     conn->mp->id, conn->idx, type);
+	return type == MSA_TLS_RECORD_ALERT ? -ECONNRESET : -EPROTO;
+}
+
 static int msa_recv(struct msa_conn *conn, struct bio_vec *bv,
 		    unsigned int n, size_t len)
 {
+	u8 cbuf[CMSG_SPACE(sizeof(u8))] __aligned(sizeof(long));
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret, err;
 
 	iov_iter_bvec(&msg.msg_iter, ITER_DEST, bv, n, len);
 	while (msg_data_left(&msg)) {
-		int ret = sock_recvmsg(conn->sock, &msg, MSG_WAITALL);
-
+		if (conn->tls) {
+			msg.msg_control = cbuf;
+			msg.msg_controllen = sizeof(cbuf);
+		}
+		ret = sock_recvmsg(conn->sock, &msg, MSG_WAITALL);
+		/* kTLS told the record type: put_cmsg() used the buffer up. */
+		if (conn->tls && ret > 0 && msg.msg_controllen != sizeof(cbuf)) {
+			err = msa_recv_tls_type(conn, (struct cmsghdr *)cbuf);
+			if (err)
+				return err;
+		}
 		/* The peer's orderly close is not a failure of the link. */
 		if (ret <= 0)
 			return ret ?: -ESHUTDOWN;
@@ -478,6 +514,7 @@ struct msa_conn *msa_conn_create(struct msa_pipe *mp, unsigned int idx,
 	conn->idx = idx;
 	conn->slot = &mp->slots[idx];
 	conn->sock = sock;
+	conn->tls = msgpipe_conn_tls(sock);
 	init_waitqueue_head(&conn->rx_wq);
 	conn->hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
 	conn->rx_hdr = kmalloc(MSGPIPE_HDR_LEN, GFP_KERNEL);
@@ -510,7 +547,7 @@ err_stop_tx:
 err_free:
 	msa_conn_free(conn);
 err_release:
-	sock_release(sock);
+	msgpipe_conn_release(sock);
 	return ERR_PTR(err);
 }
 
@@ -560,7 +597,7 @@ void msa_conn_release(struct msa_conn *conn)
 	 * peer still needed is resent by the host on another connection.
 	 */
 	sock_no_linger(conn->sock->sk);
-	sock_release(conn->sock);
+	msgpipe_conn_release(conn->sock);
 	msa_conn_free(conn);
 	msa_stat_add(MSA_STAT_CONNS, -1);
 }

@@ -100,6 +100,7 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_CONN_REPLACED] = "conn_replaced",
 	[MSA_STAT_PROTO_ERRORS] = "proto_errors",
 	[MSA_STAT_CRC_ERRORS] = "crc_errors",
+	[MSA_STAT_TLS_CLOSED] = "tls_closed",
 };
 
 /* Contract knobs; the order is enum msa_knob's. */

@@ -69,6 +69,7 @@ struct msa_conn {
 	unsigned int		idx;
 	struct msa_slot		*slot;
 	struct socket		*sock;
+	bool			tls;
 	struct task_struct	*tx_thread;
 	struct task_struct	*rx_thread;
 	atomic_t		failed;
@@ -192,6 +193,7 @@ enum msa_stat {
 	MSA_STAT_CONN_REPLACED,	/* broken connections replaced by new ones */
 	MSA_STAT_PROTO_ERRORS,
 	MSA_STAT_CRC_ERRORS,
+	MSA_STAT_TLS_CLOSED,	/* TLS connections ended by a non-data record */
 	MSA_STAT_NR,
 };
 

@@ -200,7 +200,7 @@ static int msa_conn_attach(struct msgpipe_apipe *ap, unsigned int idx,
 	struct msa_conn *conn, *old;
 
 	if (idx >= mp->nconns) {
-		sock_release(sock);
+		msgpipe_conn_release(sock);
 		return -EINVAL;
 	}
 	if (delay)

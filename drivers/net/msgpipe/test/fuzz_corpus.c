@@ -174,6 +174,24 @@ static void nl_corpus(const char *dir)
 	req_write(dir, "defaults_set_rdm", &r);
 	req_start(&r, FUZZ_NL_NONE);
 	req_write(dir, "defaults_get", &r);
+	req_start(&r, FUZZ_NL_PIPE_NEW);
+	req_u32(&r, MSGPIPE_A_PEER_IPV4, htobe32(0x0a000002));
+	keep = MSGPIPE_SECURITY_MTLS;
+	req_put(&r, MSGPIPE_A_PIPE_SECURITY, &keep, 1);
+	req_write(dir, "pipe_new_mtls", &r);
+	req_start(&r, FUZZ_NL_DEFAULTS);
+	keep = MSGPIPE_SECURITY_PSK;
+	req_put(&r, MSGPIPE_A_DEFAULT_SECURITY, &keep, 1);
+	keep = 1;
+	req_put(&r, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, &keep, 1);
+	req_write(dir, "defaults_set_security", &r);
+	req_start(&r, FUZZ_NL_HS_ACCEPT);
+	req_u32(&r, MSGPIPE_A_HS_ID, 3);
+	req_write(dir, "hs_accept", &r);
+	req_start(&r, FUZZ_NL_HS_DONE);
+	req_u32(&r, MSGPIPE_A_HS_ID, 3);
+	req_u32(&r, MSGPIPE_A_HS_STATUS, (u32)-EKEYREJECTED);
+	req_write(dir, "hs_done", &r);
 }
 
 int main(int argc, char **argv)

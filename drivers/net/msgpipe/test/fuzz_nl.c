@@ -37,6 +37,8 @@ static const struct nla_policy *const policies[FUZZ_NL_KINDS] = {
 	[FUZZ_NL_AGENT_SET] = msgpipe_nl_agent_set_policy,
 	[FUZZ_NL_DEFAULTS] = msgpipe_nl_defaults_policy,
 	[FUZZ_NL_NONE] = msgpipe_nl_none_policy,
+	[FUZZ_NL_HS_ACCEPT] = msgpipe_nl_hs_accept_policy,
+	[FUZZ_NL_HS_DONE] = msgpipe_nl_hs_done_policy,
 };
 
 static void fail(const char *why, int kind, int type)
@@ -99,6 +101,25 @@ static bool attr_valid(const struct nla_policy *pt, const struct nlattr *nla)
 			return false;
 		slen = d[len - 1] ? len : len - 1;
 		return !pt->len || slen <= pt->len;
+	}
+	if (pt->type == NLA_S32) {	/* hs-status: signed bounds */
+		s32 sv;
+
+		if (len != 4)
+			return false;
+		memcpy(&sv, d, 4);
+		switch (pt->validation_type) {
+		case NLA_VALIDATE_NONE:
+			return true;
+		case NLA_VALIDATE_RANGE:
+			return sv >= pt->min && sv <= pt->max;
+		case NLA_VALIDATE_MIN:
+			return sv >= pt->min;
+		case NLA_VALIDATE_MAX:
+			return sv <= pt->max;
+		default:
+			abort();
+		}
 	}
 	if (!int_value(pt, d, len, &v))
 		return false;
@@ -184,7 +205,20 @@ static void check_accepted(int kind, struct nlattr **tb)
 			break;
 		case MSGPIPE_A_PIPE_ID:
 		case MSGPIPE_A_SESSION_ID:
+		case MSGPIPE_A_HS_ID:
 			ok = nla_len(nla) == 4 && v >= 1;
+			break;
+		/* Security: enum msgpipe_nl.h gives; hs.c reports -errno. */
+		case MSGPIPE_A_PIPE_SECURITY:
+		case MSGPIPE_A_DEFAULT_SECURITY:
+			ok = nla_len(nla) == 1 &&
+			     nla_get_u8(nla) <= MSGPIPE_SECURITY_MAX;
+			break;
+		case MSGPIPE_A_DEFAULT_REQUIRE_SECURITY:
+			ok = nla_len(nla) == 1 && nla_get_u8(nla) <= 1;
+			break;
+		case MSGPIPE_A_HS_STATUS:
+			ok = nla_len(nla) == 4 && (s32)v <= 0 && (s32)v >= -4095;
 			break;
 		case MSGPIPE_A_PIPE_KEEP:
 			ok = nla_len(nla) == 1 && nla_get_u8(nla) <= 1;

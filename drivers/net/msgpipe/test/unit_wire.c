@@ -328,7 +328,13 @@ TEST(msgpipe_wire_decode__hello_rules)
 	f.src_sid = 1;
 	EXPECT_EQ(-EPROTO, decode_of(f));
 	f.src_sid = 0;
-	f.window = 1;
+	/* @window is the pipe's security: none, tls, mtls or psk. */
+	f.window = MSGPIPE_HELLO_SECURITY_MAX;
+	EXPECT_EQ(0, decode_of(f));
+	f.window = MSGPIPE_HELLO_SECURITY_MAX + 1;
+	EXPECT_EQ(-EPROTO, decode_of(f));
+	f.window = 0;
+	f.msg_window = 1;
 	EXPECT_EQ(-EPROTO, decode_of(f));
 }
 
