@@ -59,7 +59,7 @@ static const unsigned int carries[17] = {
 		    C_TOTAL | C_WIN,
 	[T_BATCH_ACK] = C_CHUNK | C_TOTAL,
 	[T_THROTTLE] = C_WIN,
-	[T_HELLO] = C_MSG | C_STREAM | C_OFF | C_TOTAL,
+	[T_HELLO] = C_MSG | C_STREAM | C_OFF | C_TOTAL | C_WIN,
 };
 
 struct hdr {
@@ -131,7 +131,7 @@ struct obs_conn {
 	char name[112];
 	uint8_t ip[2][16];
 	uint64_t token;
-	uint32_t slot, size;
+	uint32_t slot, size, security;
 	struct dirst d[2];
 };
 
@@ -467,13 +467,22 @@ static void on_hello(struct obs_conn *c, int dir, const struct hdr *h)
 	if (!h->stream_seq || h->msg_seq > 1 || !h->total_len ||
 	    h->total_len > 1024 || h->offset >= h->total_len)
 		report(c, dir, "HELLO token 0, slot or size out of range");
+	if (h->window > 3)
+		report(c, dir, "HELLO security %u out of range", h->window);
 	if (dir == 0) {
 		c->token = h->stream_seq;
 		c->slot = h->offset;
 		c->size = h->total_len;
+		c->security = h->window;
 	} else if (h->stream_seq != c->token || h->offset != c->slot ||
-		   h->total_len != c->size) {
-		report(c, dir, "HELLO answer does not echo token, slot and size");
+		   h->total_len != c->size || h->window != c->security) {
+		report(c, dir, "HELLO answer does not echo token, slot, size and security");
+	}
+	/* With security a TLS 1.3 handshake follows: the rest is records. */
+	if (h->window) {
+		c->d[dir].dead = true;
+		if (dir == 0)
+			c->o->st.tls++;
 	}
 }
 

@@ -418,6 +418,41 @@ TEST_F(obs, obs_feed__tls_not_decoded)
 	EXPECT_EQ(0, violations(self->o));
 }
 
+TEST_F(obs, obs_feed__secure_hello_then_records_not_decoded)
+{
+	struct fr h = { .type = HELLO, .stream = 0xabcdef, .total = 2,
+			.win = 2 };
+	static const uint8_t rec[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3,
+				       4, 5 };
+
+	send_fr(self->c, 0, &h, NULL);
+	send_fr(self->c, 1, &h, NULL);
+	obs_feed(self->c, 0, rec, sizeof(rec));
+	obs_feed(self->c, 1, rec, sizeof(rec));
+	EXPECT_EQ(1, obs_stats(self->o)->tls);
+	EXPECT_EQ(0, violations(self->o));
+}
+
+TEST_F(obs, obs_feed__hello_security_not_echoed)
+{
+	struct fr h = { .type = HELLO, .stream = 0xabcdef, .total = 2,
+			.win = 2 };
+
+	send_fr(self->c, 0, &h, NULL);
+	h.win = 0;
+	send_fr(self->c, 1, &h, NULL);
+	EXPECT_EQ(1, violations(self->o));
+}
+
+TEST_F(obs, obs_feed__hello_security_out_of_range)
+{
+	struct fr h = { .type = HELLO, .stream = 0xabcdef, .total = 2,
+			.win = 4 };
+
+	send_fr(self->c, 0, &h, NULL);
+	EXPECT_EQ(1, violations(self->o));
+}
+
 /* Reassembly ------------------------------------------------------------ */
 
 static uint8_t got[4096];
