@@ -13,6 +13,7 @@ UAPI_CFLAGS := -std=gnu11 -Wall -Wextra -O2 -g -isystem $(CURDIR)/uapi
 VM := tools/testing/vm/vm.sh
 
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
+	$(BIN)/msgpiped \
 	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm \
 	$(BIN)/ioctl_test $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil $(BIN)/mp_mbox
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
@@ -47,10 +48,16 @@ $(BIN)/mp_xfer: selftests/msgpipe/mp_xfer.c selftests/msgpipe/mp_family.h selfte
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -o $@ $< -lcrypto
 
-$(BIN)/msgpipectl: tools/msgpipectl/msgpipectl.c uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
+NL_EXTACK := tools/lib/nl_extack.c tools/lib/nl_extack.h
+$(BIN)/msgpipectl: tools/msgpipectl/msgpipectl.c $(NL_EXTACK) uapi/linux/msgpipe.h uapi/linux/msgpipe_nl.h
 	@mkdir -p $(BIN)
-	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags json-c) -o $@ $< \
-		$(NL_LIBS) $$(pkg-config --libs json-c)
+	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags json-c) -o $@ \
+		$< tools/lib/nl_extack.c $(NL_LIBS) $$(pkg-config --libs json-c)
+
+$(BIN)/msgpiped: tools/msgpiped/msgpiped.c $(NL_EXTACK) uapi/linux/msgpipe_nl.h
+	@mkdir -p $(BIN)
+	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags gnutls) -o $@ \
+		$< tools/lib/nl_extack.c $(NL_LIBS) $$(pkg-config --libs gnutls)
 
 MB_SRCS := $(wildcard tools/msgpipe-backup/*.c)
 $(BIN)/msgpipe-backup: $(MB_SRCS) tools/msgpipe-backup/backup.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h

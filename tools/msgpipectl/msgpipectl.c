@@ -21,6 +21,7 @@
 #include <netlink/netlink.h>
 #include <linux/msgpipe.h>
 #include <linux/msgpipe_nl.h>
+#include "../lib/nl_extack.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -97,12 +98,34 @@ static struct nla_policy attr_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_KNOB_MIN] = { .type = NLA_U64 },
 	[MSGPIPE_A_KNOB_MAX] = { .type = NLA_U64 },
 	[MSGPIPE_A_KNOB_FLAGS] = { .type = NLA_U32 },
+	[MSGPIPE_A_PIPE_SECURITY] = { .type = NLA_U8 },
+	[MSGPIPE_A_DEFAULT_SECURITY] = { .type = NLA_U8 },
+	[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY] = { .type = NLA_U8 },
+	[MSGPIPE_A_HS_ID] = { .type = NLA_U32 },
+	[MSGPIPE_A_HS_ROLE] = { .type = NLA_U8 },
+	[MSGPIPE_A_HS_STATUS] = { .type = NLA_U32 },
 };
+
+static const char * const security_names[] = { "none", "tls", "mtls", "psk" };
+
+static int parse_security(const char *s, uint8_t *v)
+{
+	uint8_t i;
+
+	for (i = 0; i < ARRAY_SIZE(security_names); i++)
+		if (!strcmp(s, security_names[i])) {
+			*v = i;
+			return 0;
+		}
+	fprintf(stderr, "msgpipectl: security is none, tls, mtls or psk, not %s\n", s);
+	return -1;
+}
 
 static void print_usage(FILE *f)
 {
 	fputs("usage: msgpipectl [-j] [-p] OBJECT VERB [ARGS]\n"
-	      "  pipe add PEER [conns N] [keep on|off]   open a pipe (IPv4 or IPv6 peer)\n"
+	      "  pipe add PEER [conns N] [keep on|off] [security none|tls|mtls|psk]\n"
+	      "                                          open a pipe (IPv4 or IPv6 peer)\n"
 	      "  pipe del ID                             close a pipe, reset its sessions\n"
 	      "  pipe set ID keep on|off                 keep it open without sessions\n"
 	      "  pipe show [ID]                          pipes of this namespace\n"
@@ -112,8 +135,10 @@ static void print_usage(FILE *f)
 	      "  defaults show                           this namespace's defaults\n"
 	      "  defaults set KEY N [KEY N]...           set them: conns, rdm_time_us, rdm_size,\n"
 	      "                                          rdm_retry_ms, rdm_retries, rdm_rx_time_us,\n"
-	      "                                          rdm_rx_size, rdm_throttle_ms\n"
-	      "  monitor                                 print pipe, connection and session events\n"
+	      "                                          rdm_rx_size, rdm_throttle_ms,\n"
+	      "                                          security NAME, require_security on|off\n"
+	      "  monitor                                 print pipe, connection, session and\n"
+	      "                                          handshake events\n"
 	      "options: -j/--json  JSON output   -p/--pretty  pretty JSON   -h/--help\n"
 	      "`msgpipectl OBJECT -h` shows one object's verbs.\n", f);
 }
@@ -146,24 +171,9 @@ static void object_usage(const char *obj)
 
 static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int off = sizeof(*e);
-
 	(void)nla;
 	(void)arg;
-	ctl.err = e->error;
-	ctl.extack[0] = 0;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + off),
-		      nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) == 0 &&
-	    tb[NLMSGERR_ATTR_MSG])
-		snprintf(ctl.extack, sizeof(ctl.extack), "%s",
-			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	mp_nl_extack(e, &ctl.err, ctl.extack, sizeof(ctl.extack));
 	return NL_STOP;
 }
 
@@ -289,6 +299,10 @@ static void pipe_json(json_object *o, struct nlattr **tb)
 			  sizeof(addr));
 	add_str(o, "peer", addr);
 	add_str(o, "direction", tb[MSGPIPE_A_PIPE_INBOUND] ? "in" : "out");
+	if (tb[MSGPIPE_A_PIPE_SECURITY])
+		add_str(o, "security",
+			state_name(security_names, ARRAY_SIZE(security_names),
+				   nla_get_u8(tb[MSGPIPE_A_PIPE_SECURITY])));
 	add_state(o, tb[MSGPIPE_A_PIPE_STATE], pipe_states,
 		  ARRAY_SIZE(pipe_states));
 	add_uint(o, "conns", tb[MSGPIPE_A_PIPE_CONNS]);
@@ -383,6 +397,31 @@ static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 		add_uint(o, "conns", tb[MSGPIPE_A_DEFAULT_CONNS]);
 		for (i = 0; i < DEFAULT_KEYS; i++)
 			add_uint(o, default_keys[i].key, tb[default_keys[i].attr]);
+		if (tb[MSGPIPE_A_DEFAULT_SECURITY])
+			add_str(o, "security",
+				state_name(security_names, ARRAY_SIZE(security_names),
+					   nla_get_u8(tb[MSGPIPE_A_DEFAULT_SECURITY])));
+		if (tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY])
+			add_str(o, "require_security",
+				nla_get_u8(tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY]) ?
+				"on" : "off");
+		break;
+	case MSGPIPE_CMD_HS_NTF:
+		add_str(o, "event", "handshake");
+		add_uint(o, "id", tb[MSGPIPE_A_HS_ID]);
+		add_uint(o, "pipe", tb[MSGPIPE_A_PIPE_ID]);
+		add_uint(o, "conn", tb[MSGPIPE_A_CONN_IDX]);
+		if (tb[MSGPIPE_A_HS_ROLE])
+			add_str(o, "role", nla_get_u8(tb[MSGPIPE_A_HS_ROLE]) ==
+				MSGPIPE_HS_ROLE_SERVER ? "server" : "client");
+		if (tb[MSGPIPE_A_PIPE_SECURITY])
+			add_str(o, "security",
+				state_name(security_names, ARRAY_SIZE(security_names),
+					   nla_get_u8(tb[MSGPIPE_A_PIPE_SECURITY])));
+		if (tb[MSGPIPE_A_HS_STATUS])
+			add_str(o, "status", nla_get_u32(tb[MSGPIPE_A_HS_STATUS]) ?
+				strerror(-(int32_t)nla_get_u32(tb[MSGPIPE_A_HS_STATUS])) :
+				"ok");
 		break;
 	}
 	return o;
@@ -602,6 +641,9 @@ static int pipe_add(int argc, char **argv)
 			nla_put_u32(m, MSGPIPE_A_PIPE_CONNS, conns);
 		} else if (!strcmp(argv[i], "keep") && !parse_onoff(argv[i + 1], &keep)) {
 			nla_put_u8(m, MSGPIPE_A_PIPE_KEEP, keep);
+		} else if (!strcmp(argv[i], "security") &&
+			   !parse_security(argv[i + 1], &keep)) {
+			nla_put_u8(m, MSGPIPE_A_PIPE_SECURITY, keep);
 		} else {
 			fprintf(stderr, "msgpipectl: pipe add: bad argument %s\n", argv[i]);
 			nlmsg_free(m);
@@ -725,8 +767,22 @@ static int cmd_defaults(int argc, char **argv)
 	if (argc >= 3 && argc % 2 && !strcmp(argv[0], "set")) {
 		m = req(MSGPIPE_CMD_DEFAULTS_SET, NLM_F_ACK);
 		for (i = 1; i < argc; i += 2) {
+			uint8_t v8;
 			int attr = -1;
 
+			if (!strcmp(argv[i], "security") ||
+			    !strcmp(argv[i], "require_security")) {
+				bool sec = !strcmp(argv[i], "security");
+
+				if (sec ? parse_security(argv[i + 1], &v8) :
+					  parse_onoff(argv[i + 1], &v8)) {
+					nlmsg_free(m);
+					return EXIT_USAGE;
+				}
+				nla_put_u8(m, sec ? MSGPIPE_A_DEFAULT_SECURITY :
+					   MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, v8);
+				continue;
+			}
 			if (!strcmp(argv[i], "conns"))
 				attr = MSGPIPE_A_DEFAULT_CONNS;
 			for (k = 0; k < DEFAULT_KEYS; k++)
