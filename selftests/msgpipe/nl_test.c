@@ -264,6 +264,81 @@ TEST_F(nl, defaults_set__rdm_out_of_range)
 }
 
 /* A knob request for agent "soft" with @knob = @val (u64). */
+TEST_F(nl, pipe_new__security_out_of_range)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_PIPE_NEW);
+
+	nla_put_u32(m, MSGPIPE_A_PEER_IPV4, htonl(0x0a4d0002));
+	nla_put_u8(m, MSGPIPE_A_PIPE_SECURITY, MSGPIPE_SECURITY_MAX + 1);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	EXPECT_NE(0, self->a.msg[0]);
+}
+
+TEST_F(nl, defaults_set__require_security_forbids_none)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, 1);
+	ASSERT_EQ(0, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_PIPE_NEW);
+	nla_put_u32(m, MSGPIPE_A_PEER_IPV4, htonl(0x7f000001));
+	EXPECT_EQ(-EPERM, ask(self->sk, m, &self->a));
+	EXPECT_STREQ("this namespace requires a pipe security other than none",
+		     self->a.msg);
+	m = req(self->family, MSGPIPE_CMD_PIPE_NEW);
+	nla_put_u32(m, MSGPIPE_A_PEER_IPV4, htonl(0x7f000001));
+	nla_put_u8(m, MSGPIPE_A_PIPE_SECURITY, MSGPIPE_SECURITY_NONE);
+	EXPECT_EQ(-EPERM, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, 2);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_SECURITY, MSGPIPE_SECURITY_MAX + 1);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, 0);
+	EXPECT_EQ(0, ask(self->sk, m, &self->a));
+}
+
+TEST_F(nl, hs_accept__missing_id)
+{
+	EXPECT_EQ(-EINVAL, ask(self->sk, req(self->family,
+					     MSGPIPE_CMD_HS_ACCEPT), &self->a));
+	EXPECT_STREQ("hs-id is required", self->a.msg);
+}
+
+TEST_F(nl, hs_accept__no_such_handshake)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_HS_ACCEPT);
+
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 12345);
+	EXPECT_EQ(-ENOENT, ask(self->sk, m, &self->a));
+	EXPECT_STREQ("no such handshake pending", self->a.msg);
+}
+
+TEST_F(nl, hs_done__not_taken)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_HS_DONE);
+
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 12345);
+	nla_put_u32(m, MSGPIPE_A_HS_STATUS, 0);
+	EXPECT_EQ(-ENOENT, ask(self->sk, m, &self->a));
+	EXPECT_STREQ("no such handshake taken by this socket", self->a.msg);
+}
+
+TEST_F(nl, hs_done__status_out_of_range)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_HS_DONE);
+
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 1);
+	nla_put_u32(m, MSGPIPE_A_HS_STATUS, 1);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_HS_DONE);
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 1);
+	EXPECT_EQ(-EINVAL, ask(self->sk, m, &self->a));
+	EXPECT_STREQ("hs-status is required", self->a.msg);
+}
+
 static struct nl_msg *knob_req(int family, const char *agent,
 			       const char *knob, uint64_t val)
 {
@@ -380,13 +455,25 @@ TEST(unprivileged__changes_refused)
 	m = req(family, MSGPIPE_CMD_DEFAULTS_SET);
 	nla_put_u32(m, MSGPIPE_A_DEFAULT_CONNS, 4);
 	EXPECT_EQ(-EPERM, ask(sk, m, &a));
+	/* Nor take or end a TLS handshake. */
+	m = req(family, MSGPIPE_CMD_HS_ACCEPT);
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 1);
+	EXPECT_EQ(-EPERM, ask(sk, m, &a));
+	m = req(family, MSGPIPE_CMD_HS_DONE);
+	nla_put_u32(m, MSGPIPE_A_HS_ID, 1);
+	nla_put_u32(m, MSGPIPE_A_HS_STATUS, 0);
+	EXPECT_EQ(-EPERM, ask(sk, m, &a));
 	/* Agent knobs serve every namespace: no user namespace may. */
 	EXPECT_EQ(-EPERM, ask(sk, knob_req(family, "soft", "drop_permille",
 					   500), &a));
 	/* Reading is allowed. */
 	EXPECT_EQ(0, ask(sk, req(family, MSGPIPE_CMD_DEFAULTS_GET), &a));
-	/* So is not joining the events group. */
+	/* So is not joining the events group, nor the handshake group. */
 	grp = genl_ctrl_resolve_grp(sk, MSGPIPE_GENL_NAME, MSGPIPE_MCGRP_EVENTS);
+	ASSERT_LT(0, grp);
+	EXPECT_NE(0, nl_socket_add_membership(sk, grp));
+	grp = genl_ctrl_resolve_grp(sk, MSGPIPE_GENL_NAME,
+				    MSGPIPE_MCGRP_HANDSHAKE);
 	ASSERT_LT(0, grp);
 	EXPECT_NE(0, nl_socket_add_membership(sk, grp));
 	nl_socket_free(sk);

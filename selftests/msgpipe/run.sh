@@ -16,21 +16,21 @@ RESULTS=${MP_RESULTS:-/tmp}
 # No test may take longer than this; a stuck one is dumped and killed.
 TEST_LIMIT=${MP_TEST_LIMIT:-900}
 # backup.sh (the Linux tree end to end, about 12 minutes under TCG) last.
-DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh mbox.sh many.sh@mbox rdm.sh@mbox fuzz.sh pincap.sh churn.sh faults.sh unload.sh backup.sh"
+DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh tls.sh mbox.sh many.sh@mbox rdm.sh@mbox fuzz.sh pincap.sh churn.sh faults.sh unload.sh backup.sh"
 # On a kernel with the bug finders (failslab: the debug kernel) the same
 # tests run in another order: what only that kernel can test (faults.sh)
 # and the fuzzer first, the longest (stripe.sh) last, since under CI's
 # budget the last ones may be skipped. backup.sh is left out there. A "/"
 # ends a group of tests: kmemleak scans after each group (a scan takes
 # about 30 s there), and after each test of a list given without one.
-DEBUG_ORDER="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh / resets.sh retx.sh many.sh rdm.sh / netlink.sh rawpeer.sh churn.sh pincap.sh / stripe.sh mbox.sh"
+DEBUG_ORDER="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh tls.sh / resets.sh retx.sh many.sh rdm.sh / netlink.sh rawpeer.sh churn.sh pincap.sh / stripe.sh mbox.sh"
 [ -d /sys/kernel/debug/failslab ] && DEFAULT_TESTS=$DEBUG_ORDER
 TESTS=${*:-$DEFAULT_TESTS}
 case " $TESTS " in
 *" / "*) SCAN_EACH=0 ;;
 *) SCAN_EACH=1 ;;
 esac
-GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes"
+GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes hs_pending"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
 pass=0 failc=0 skip=0 n=0
 

@@ -1,0 +1,241 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Pipes under TLS: msgpiped (GnuTLS) runs the handshake of every connection
+# in both namespaces and hands the keys to kernel TLS. Through the DPDK
+# middlebox, which stops decoding a connection after its HELLOs ask for
+# security:
+#  1. no daemon: a secure pipe fails at once with ESRCH and the extack says
+#     why; require_security refuses plain pipes both ways (EPERM, reset);
+#  2. mtls end to end, 4 connections: the data arrives intact, each side
+#     admitted 4 kTLS connections, and a capture on B's veth never shows
+#     the payload's marker (the same capture of a plain TCP copy does);
+#  3. refused, with an event and no session data: a client certificate of
+#     another CA, an expired one, a wrong PSK; psk with the right key works;
+#  4. ciphertext tampered with on one connection (the middlebox flips
+#     bits): kTLS tears that connection down, the transfer completes intact
+#     over the others and the redialed one;
+#  5. unprivileged users can neither change the policy nor take sockets.
+#
+#   +------------------+     +----------------------+     +------------------+
+#   | netns A          |     | netns M: mp_mbox     |     | netns B          |
+#   | msgpiped (client)|<--->| bridge, faults,      |<--->| msgpiped (server)|
+#   | mp_xfer client   |     | observer             |     | mp_xfer server   |
+#   +------------------+     +----------------------+     +------------------+
+#        tcpdump on veth-b (B's side) for the capture
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+CTL="$BIN/msgpipectl"
+MARK=MSGPIPE-PLAINTEXT-MARKER
+dpids=
+cleanup() {
+	[ "$BASHPID" = $$ ] || return 0
+	[ -n "$dpids" ] && kill $dpids 2>/dev/null
+	cleanup_pair
+	rm -rf "$T"
+}
+trap cleanup EXIT
+command -v certtool > /dev/null || { log "certtool (gnutls-bin) missing"; exit 1; }
+setup_mbox || { fail "the middlebox did not start"; exit 1; }
+knob msgpipe hs_timeout_ms $((10000 * MP_SCALE))
+
+# --- certificates: a CA, hosts A and B, A from another CA, A expired ----
+cert() {	# cert NAME CA TEMPLATE-LINES...
+	local name=$1 ca=$2
+	shift 2
+	certtool --generate-privkey --key-type ecdsa --outfile "$T/$name.key" 2> /dev/null
+	printf '%s\n' "$@" > "$T/$name.tmpl"
+	if [ "$ca" = self ]; then
+		certtool --generate-self-signed --load-privkey "$T/$name.key" \
+			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
+	else
+		certtool --generate-certificate --load-privkey "$T/$name.key" \
+			--load-ca-certificate "$T/$ca.pem" --load-ca-privkey "$T/$ca.key" \
+			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
+	fi
+}
+cert ca self 'cn = "msgpipe test CA"' ca cert_signing_key 'expiration_days = 30'
+cert ca2 self 'cn = "another CA"' ca cert_signing_key 'expiration_days = 30'
+cert a ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client tls_www_server 'expiration_days = 30'
+cert b ca 'cn = "host-b"' "ip_address = $ADDR_B" tls_www_client tls_www_server 'expiration_days = 30'
+cert a_other ca2 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client 'expiration_days = 30'
+cert a_old ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client \
+	'activation_date = "2020-01-01 00:00:00"' 'expiration_date = "2021-01-01 00:00:00"'
+[ -s "$T/a_old.pem" ] && [ -s "$T/a_other.pem" ] || { fail "certtool made no certificates"; exit 1; }
+PSK=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+BADPSK=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+conf() {	# conf FILE CERT [PSK]
+	printf 'ca %s\ncert %s\nkey %s\npsk-identity host-a\npsk host-a %s\n' \
+		"$T/ca.pem" "$T/$2.pem" "$T/$2.key" "${3:-$PSK}" > "$T/$1"
+}
+conf b.conf b
+conf a.conf a
+
+# pipe_field KEY: KEY's value for A's first pipe (msgpipectl's text).
+pipe_field() {
+	na $CTL pipe show | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+# daemon NS NAME CONF: start msgpiped, wait until it listens.
+daemon() {
+	local i
+	ip netns exec "$1" "$BIN/msgpiped" -f -v -c "$T/$3" > "$T/$2.log" 2>&1 &
+	dpids="$dpids $!"
+	eval "${2}_pid=$!"
+	for i in $(seq 100); do
+		grep -q 'listening for handshakes' "$T/$2.log" && return 0
+		sleep 0.1
+	done
+	fail "msgpiped $2 did not start: $(cat "$T/$2.log")"
+	return 1
+}
+
+# B's engine listens from its first listen(): a server it keeps.
+nb "$BIN/mp_xfer" server --port 4699 > "$T/keep.srv" 2>&1 &
+wait_listening "$T/keep.srv" || { fail "no listener in B"; exit 1; }
+
+# --- 1. no daemon, require_security -------------------------------------
+f0=$(host_stat hs_failed)
+start=$SECONDS
+na $CTL pipe add $ADDR_B security mtls 2> "$T/err"
+rc=$?
+check "no daemon: pipe add fails with ESRCH, the extack says why ($(cat "$T/err"))" \
+	test $rc != 0 -a -n "$(grep 'No such process.*no TLS handshake daemon' "$T/err")"
+check "and at once ($((SECONDS - start)) s), counted ($(( $(host_stat hs_failed) - f0 )))" \
+	test $((SECONDS - start)) -lt 5 -a "$(host_stat hs_failed)" -gt "$f0"
+na $CTL defaults set require_security on
+na $CTL pipe add $ADDR_B 2> "$T/err"
+check "require_security: a plain pipe is refused locally ($(cat "$T/err"))" \
+	grep -q 'Operation not permitted.*requires a pipe security' "$T/err"
+na $CTL defaults set require_security off
+nb $CTL defaults set require_security on
+nb $CTL defaults show > "$T/defaults"
+check "the switch reads back" grep -q 'require_security on' "$T/defaults"
+i0=$(host_stat insecure_refused)
+na $CTL pipe add $ADDR_B 2> "$T/err"
+rc=$?
+check "and by a peer that requires security ($(cat "$T/err"))" \
+	test $rc != 0 -a "$(host_stat insecure_refused)" -gt "$i0"
+
+# --- 2. mtls end to end, captured ---------------------------------------
+daemon "$NSA" da a.conf || exit 1
+daemon "$NSB" db b.conf || exit 1
+na $CTL -j monitor > "$T/mon" 2> /dev/null &
+dpids="$dpids $!"
+for i in $(seq 400); do printf '%s %06d ' $MARK $i; done > "$T/chunk"
+for i in $(seq $(scaled 256)); do cat "$T/chunk"; done > "$T/payload"
+nb tcpdump -i veth-b -U -w "$T/cap.pcap" tcp > "$T/tcpdump.log" 2>&1 &
+cap=$!
+for i in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.1; done
+d0=$(host_stat hs_done)
+check "mtls: pipe add with 4 connections" \
+	na $CTL pipe add $ADDR_B conns 4 keep on security mtls
+for i in $(seq 200); do
+	[ "$(pipe_field live)" = 4 ] && break
+	sleep 0.1
+done
+check "mtls: 4 connections up, 8 handshakes done ($(( $(host_stat hs_done) - d0 )))" \
+	test $(( $(host_stat hs_done) - d0 )) = 8
+check "mtls: kTLS on both directions of each connection in A" \
+	test "$(na awk '$1 == "TlsCurrTxSw" { print $2 }' /proc/net/tls_stat)" = 4 -a \
+	     "$(na awk '$1 == "TlsCurrRxSw" { print $2 }' /proc/net/tls_stat)" = 4
+check "mtls: the pipe says its security" test "$(pipe_field security)" = mtls
+transfer mtls --port 4700 --out "$T/got" -- --addr $ADDR_B --port 4700 \
+	--file "$T/payload" --msgsize 262144
+check "mtls: $(wc -c < "$T/payload") bytes arrived intact" cmp -s "$T/payload" "$T/got"
+sleep 1
+# TERM: a script's background jobs ignore SIGINT.
+kill -TERM $cap
+wait $cap
+check "mtls: the capture holds the transfer ($(wc -c < "$T/cap.pcap") bytes)" \
+	test "$(wc -c < "$T/cap.pcap")" -gt "$(wc -c < "$T/payload")"
+check "mtls: and not once the payload's marker" \
+	test "$(grep -a -c $MARK "$T/cap.pcap")" = 0
+# The same capture sees the marker in a plain TCP copy: it could fail.
+nb tcpdump -i veth-b -U -w "$T/plain.pcap" tcp port 4701 > "$T/tcpdump.log" 2>&1 &
+cap=$!
+for i in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.1; done
+nb "$BIN/mp_xfer" server --tcp --port 4701 --out /dev/null > "$T/plain.srv" 2>&1 &
+spid=$!
+wait_listening "$T/plain.srv"
+na "$BIN/mp_xfer" client --tcp --addr $ADDR_B --port 4701 --file "$T/chunk" \
+	--msgsize 4800 > /dev/null 2>&1
+wait $spid
+sleep 1
+kill -TERM $cap 2>/dev/null
+wait $cap
+check "control: a plain TCP capture shows the marker" \
+	test "$(grep -a -c $MARK "$T/plain.pcap")" -gt 0
+
+# --- 3. refused peers ---------------------------------------------------
+# refused NAME CONF SECURITY: A's daemon with CONF cannot open a pipe.
+refused() {
+	local name=$1 r0 f0 e0
+	kill $da_pid
+	wait $da_pid 2>/dev/null
+	daemon "$NSA" da "$2" || return
+	r0=$(host_stat rx_msgs)
+	f0=$(host_stat hs_failed)
+	e0=$(grep -c '"event":"handshake"' "$T/mon")
+	na $CTL pipe del "$(pipe_field id)" 2> /dev/null
+	na $CTL pipe add $ADDR_B security "$3" 2> "$T/$name.err"
+	check "$name: refused ($(cat "$T/$name.err"))" \
+		grep -q 'TLS handshake failed\|cannot open a pipe' "$T/$name.err"
+	check "$name: handshakes failed ($(( $(host_stat hs_failed) - f0 )))" \
+		test "$(host_stat hs_failed)" -gt "$f0"
+	sleep 0.5
+	check "$name: an event on the events group" \
+		test "$(grep '"event":"handshake"' "$T/mon" | tail -n +$((e0 + 1)) | grep -vc '"status":"ok"')" -gt 0
+	check "$name: not a message delivered" test "$(host_stat rx_msgs)" = "$r0"
+}
+conf a_other.conf a_other
+conf a_old.conf a_old
+conf a_badpsk.conf a "$BADPSK"
+refused "another CA" a_other.conf mtls
+refused expired a_old.conf mtls
+refused "wrong PSK" a_badpsk.conf psk
+kill $da_pid
+wait $da_pid 2>/dev/null
+daemon "$NSA" da a.conf || exit 1
+check "psk: the right key opens the pipe" \
+	na $CTL pipe add $ADDR_B conns 4 keep on security psk
+transfer psk --port 4702 --out "$T/got" -- --addr $ADDR_B --port 4702 \
+	--file "$T/payload" --msgsize 262144
+check "psk: the data arrived intact" cmp -s "$T/payload" "$T/got"
+
+# --- 4. ciphertext tampered with -----------------------------------------
+t0=$(agent_stat conn_failures)
+r0=$(host_stat reconnects)
+nb "$BIN/mp_xfer" server --port 4703 --out "$T/got" > "$T/tamper.srv" 2>&1 &
+spid=$!
+wait_listening "$T/tamper.srv"
+na "$BIN/mp_xfer" client --addr $ADDR_B --port 4703 --file "$T/payload" \
+	--msgsize 65536 > "$T/tamper.cli" 2>&1 &
+cpid=$!
+until_stat agent tx_bytes $(( $(agent_stat tx_bytes) + $(wc -c < "$T/payload") / 8 ))
+mbox fault live 2 flip 0.2 > /dev/null
+wait $cpid
+crc=$?
+wait $spid
+mbox clear > /dev/null
+check "tamper: bits were flipped ($(mbox_stat flipped))" test "$(mbox_stat flipped)" -gt 0
+check "tamper: the transfer completed (client $crc)" test $crc = 0
+check "tamper: intact" cmp -s "$T/payload" "$T/got"
+check "tamper: the connection was torn down ($(( $(agent_stat conn_failures) - t0 ))) and redialed ($(( $(host_stat reconnects) - r0 )))" \
+	test $(( $(agent_stat conn_failures) - t0 )) -gt 0
+
+# --- 5. unprivileged users ------------------------------------------------
+if unshare -U -r true 2> /dev/null; then
+	na unshare -U -r $CTL pipe add $ADDR_B security none 2> "$T/err"
+	check "unprivileged: pipe add refused ($(cat "$T/err"))" grep -q 'not permitted' "$T/err"
+	na unshare -U -r $CTL defaults set require_security off 2> "$T/err"
+	check "unprivileged: defaults set refused" grep -q 'not permitted' "$T/err"
+else
+	log "no user namespaces in this kernel: the unprivileged checks are nl_test's"
+fi
+
+na $CTL pipe show | sed 's/^/# /'
+if [ $FAILS != 0 ]; then
+	for d in da db; do tail -n 20 "$T/$d.log" | sed "s/^/# $d: /"; done
+	na cat /proc/net/tls_stat | sed 's/^/# A tls_stat: /'
+fi
+[ $FAILS = 0 ]
