@@ -155,6 +155,43 @@ rdm_hosts() {
 		ip -n "$NSA" route add 10.79.0.0/16 via $ADDR_B
 }
 
+# mkcert NAME CA TEMPLATE-LINES...: $T/NAME.key and $T/NAME.pem, signed by
+# $T/CA.{pem,key} or self-signed (CA "self"), from certtool template lines.
+mkcert() {
+	local name=$1 ca=$2
+	shift 2
+	certtool --generate-privkey --key-type ecdsa --outfile "$T/$name.key" 2> /dev/null
+	printf '%s\n' "$@" > "$T/$name.tmpl"
+	if [ "$ca" = self ]; then
+		certtool --generate-self-signed --load-privkey "$T/$name.key" \
+			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
+	else
+		certtool --generate-certificate --load-privkey "$T/$name.key" \
+			--load-ca-certificate "$T/$ca.pem" --load-ca-privkey "$T/$ca.key" \
+			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
+	fi
+}
+
+# msgpiped_conf FILE CERT [PSK]: a msgpiped.conf trusting $T/ca.pem, with
+# $T/CERT.{pem,key} and the PSK identity host-a.
+msgpiped_conf() {
+	printf 'ca %s\ncert %s\nkey %s\npsk-identity host-a\npsk host-a %s\n' \
+		"$T/ca.pem" "$T/$2.pem" "$T/$2.key" "${3:-00}" > "$1"
+}
+
+# msgpiped_start NS CONF LOG: msgpiped in NS, $MSGPIPED_PID, once it listens.
+msgpiped_start() {
+	local i
+	ip netns exec "$1" "$BIN/msgpiped" -f -v -c "$2" > "$3" 2>&1 &
+	MSGPIPED_PID=$!
+	for i in $(seq 100); do
+		grep -q 'listening for handshakes' "$3" && return 0
+		sleep 0.1
+	done
+	fail "msgpiped did not start in $1: $(cat "$3")"
+	return 1
+}
+
 # stat FILE NAME: a counter from a debugfs stats file.
 stat() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }

@@ -39,33 +39,18 @@ setup_mbox || { fail "the middlebox did not start"; exit 1; }
 knob msgpipe hs_timeout_ms $((10000 * MP_SCALE))
 
 # --- certificates: a CA, hosts A and B, A from another CA, A expired ----
-cert() {	# cert NAME CA TEMPLATE-LINES...
-	local name=$1 ca=$2
-	shift 2
-	certtool --generate-privkey --key-type ecdsa --outfile "$T/$name.key" 2> /dev/null
-	printf '%s\n' "$@" > "$T/$name.tmpl"
-	if [ "$ca" = self ]; then
-		certtool --generate-self-signed --load-privkey "$T/$name.key" \
-			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
-	else
-		certtool --generate-certificate --load-privkey "$T/$name.key" \
-			--load-ca-certificate "$T/$ca.pem" --load-ca-privkey "$T/$ca.key" \
-			--template "$T/$name.tmpl" --outfile "$T/$name.pem" 2> /dev/null
-	fi
-}
-cert ca self 'cn = "msgpipe test CA"' ca cert_signing_key 'expiration_days = 30'
-cert ca2 self 'cn = "another CA"' ca cert_signing_key 'expiration_days = 30'
-cert a ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client tls_www_server 'expiration_days = 30'
-cert b ca 'cn = "host-b"' "ip_address = $ADDR_B" tls_www_client tls_www_server 'expiration_days = 30'
-cert a_other ca2 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client 'expiration_days = 30'
-cert a_old ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client \
+mkcert ca self 'cn = "msgpipe test CA"' ca cert_signing_key 'expiration_days = 30'
+mkcert ca2 self 'cn = "another CA"' ca cert_signing_key 'expiration_days = 30'
+mkcert a ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client tls_www_server 'expiration_days = 30'
+mkcert b ca 'cn = "host-b"' "ip_address = $ADDR_B" tls_www_client tls_www_server 'expiration_days = 30'
+mkcert a_other ca2 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client 'expiration_days = 30'
+mkcert a_old ca 'cn = "host-a"' "ip_address = $ADDR_A" tls_www_client \
 	'activation_date = "2020-01-01 00:00:00"' 'expiration_date = "2021-01-01 00:00:00"'
 [ -s "$T/a_old.pem" ] && [ -s "$T/a_other.pem" ] || { fail "certtool made no certificates"; exit 1; }
 PSK=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 BADPSK=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 conf() {	# conf FILE CERT [PSK]
-	printf 'ca %s\ncert %s\nkey %s\npsk-identity host-a\npsk host-a %s\n' \
-		"$T/ca.pem" "$T/$2.pem" "$T/$2.key" "${3:-$PSK}" > "$T/$1"
+	msgpiped_conf "$T/$1" "$2" "${3:-$PSK}"
 }
 conf b.conf b
 conf a.conf a
@@ -75,18 +60,11 @@ pipe_field() {
 	na $CTL pipe show | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
 }
 
-# daemon NS NAME CONF: start msgpiped, wait until it listens.
+# daemon NS NAME CONF: start msgpiped (lib.sh), remember its pid.
 daemon() {
-	local i
-	ip netns exec "$1" "$BIN/msgpiped" -f -v -c "$T/$3" > "$T/$2.log" 2>&1 &
-	dpids="$dpids $!"
-	eval "${2}_pid=$!"
-	for i in $(seq 100); do
-		grep -q 'listening for handshakes' "$T/$2.log" && return 0
-		sleep 0.1
-	done
-	fail "msgpiped $2 did not start: $(cat "$T/$2.log")"
-	return 1
+	msgpiped_start "$1" "$T/$3" "$T/$2.log" || return 1
+	dpids="$dpids $MSGPIPED_PID"
+	eval "${2}_pid=$MSGPIPED_PID"
 }
 
 # B's engine listens from its first listen(): a server it keeps.
