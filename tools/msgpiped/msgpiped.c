@@ -299,6 +299,20 @@ static const struct psk *psk_find(const char *identity)
 	return NULL;
 }
 
+/* A GCM cipher's crypto_info @c from the record state: the first 4 bytes
+ * of the 12-byte IV are its salt. Its size.
+ */
+#define KTLS_GCM(c, type) ({						\
+	__typeof__(c) *c_ = &(c);					\
+	c_->info.version = TLS_1_3_VERSION;				\
+	c_->info.cipher_type = (type);					\
+	memcpy(c_->salt, iv.data, sizeof(c_->salt));			\
+	memcpy(c_->iv, iv.data + sizeof(c_->salt), sizeof(c_->iv));	\
+	memcpy(c_->key, key.data, sizeof(c_->key));			\
+	memcpy(c_->rec_seq, seq, sizeof(c_->rec_seq));			\
+	sizeof(*c_);							\
+})
+
 /* One direction's keys into kernel TLS. */
 static int ktls_dir(int fd, gnutls_session_t s, bool rx)
 {
@@ -319,24 +333,12 @@ static int ktls_dir(int fd, gnutls_session_t s, bool rx)
 	case GNUTLS_CIPHER_AES_128_GCM:
 		if (iv.size != 12 || key.size != 16)
 			return -EINVAL;
-		ci.g128.info.version = TLS_1_3_VERSION;
-		ci.g128.info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		memcpy(ci.g128.salt, iv.data, 4);
-		memcpy(ci.g128.iv, iv.data + 4, 8);
-		memcpy(ci.g128.key, key.data, 16);
-		memcpy(ci.g128.rec_seq, seq, 8);
-		len = sizeof(ci.g128);
+		len = KTLS_GCM(ci.g128, TLS_CIPHER_AES_GCM_128);
 		break;
 	case GNUTLS_CIPHER_AES_256_GCM:
 		if (iv.size != 12 || key.size != 32)
 			return -EINVAL;
-		ci.g256.info.version = TLS_1_3_VERSION;
-		ci.g256.info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		memcpy(ci.g256.salt, iv.data, 4);
-		memcpy(ci.g256.iv, iv.data + 4, 8);
-		memcpy(ci.g256.key, key.data, 32);
-		memcpy(ci.g256.rec_seq, seq, 8);
-		len = sizeof(ci.g256);
+		len = KTLS_GCM(ci.g256, TLS_CIPHER_AES_GCM_256);
 		break;
 	case GNUTLS_CIPHER_CHACHA20_POLY1305:
 		if (iv.size != 12 || key.size != 32)
