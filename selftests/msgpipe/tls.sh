@@ -5,7 +5,8 @@
 # middlebox, which stops decoding a connection after its HELLOs ask for
 # security:
 #  1. no daemon: a secure pipe fails at once with ESRCH and the extack says
-#     why; require_security refuses plain pipes both ways (EPERM, reset);
+#     why; one that never answers: ETIMEDOUT after hs_timeout_ms;
+#     require_security refuses plain pipes both ways (EPERM, reset);
 #  2. mtls end to end, 4 connections: the data arrives intact, each side
 #     admitted 4 kTLS connections, and a capture on B's veth never shows
 #     the payload's marker (the same capture of a plain TCP copy does);
@@ -14,7 +15,9 @@
 #  4. ciphertext tampered with on one connection (the middlebox flips
 #     bits): kTLS tears that connection down, the transfer completes intact
 #     over the others and the redialed one;
-#  5. unprivileged users can neither change the policy nor take sockets.
+#  5. unprivileged users can neither change the policy nor take sockets,
+#     and pinned memory is charged per user over a secure pipe as over a
+#     plain one.
 #
 #   +------------------+     +----------------------+     +------------------+
 #   | netns A          |     | netns M: mp_mbox     |     | netns B          |
@@ -80,6 +83,24 @@ check "no daemon: pipe add fails with ESRCH, the extack says why ($(cat "$T/err"
 	test $rc != 0 -a -n "$(grep 'No such process.*no TLS handshake daemon' "$T/err")"
 check "and at once ($((SECONDS - start)) s), counted ($(( $(host_stat hs_failed) - f0 )))" \
 	test $((SECONDS - start)) -lt 5 -a "$(host_stat hs_failed)" -gt "$f0"
+# A listener that never answers (msgpipectl monitor handshake): the
+# connection fails after hs_timeout_ms (here 2 s) with ETIMEDOUT.
+knob msgpipe hs_timeout_ms $((2000 * MP_SCALE))
+na $CTL -j monitor handshake > "$T/silent" 2>&1 &
+silent=$!
+sleep 1
+start=$SECONDS
+na $CTL pipe add $ADDR_B security tls 2> "$T/err"
+rc=$?
+kill $silent
+wait $silent 2>/dev/null
+check "a daemon that never answers: ETIMEDOUT ($(cat "$T/err"))" \
+	test $rc != 0 -a -n "$(grep 'Connection timed out' "$T/err")"
+check "after hs_timeout_ms, not before ($((SECONDS - start)) s)" \
+	test $((SECONDS - start)) -ge $((2 * MP_SCALE - 1))
+check "the request was seen" grep -q '"event":"handshake-request"' "$T/silent"
+check "no handshake left pending" test "$(host_stat hs_pending)" = 0
+knob msgpipe hs_timeout_ms $((10000 * MP_SCALE))
 na $CTL defaults set require_security on
 na $CTL pipe add $ADDR_B 2> "$T/err"
 check "require_security: a plain pipe is refused locally ($(cat "$T/err"))" \
@@ -179,6 +200,27 @@ check "psk: the right key opens the pipe" \
 transfer psk --port 4702 --out "$T/got" -- --addr $ADDR_B --port 4702 \
 	--file "$T/payload" --msgsize 262144
 check "psk: the data arrived intact" cmp -s "$T/payload" "$T/got"
+
+# Pinned memory over a secure pipe is charged as over a plain one: the
+# agent sends kTLS connections in copy mode, but the host still pins the
+# user pages of MSG_ZEROCOPY sends until the peer acknowledged them.
+transfer zc --port 4704 --bufsize 1048576 -- --addr $ADDR_B --port 4704 \
+	--count 4 --msgsize $(scaled 16777216) --zerocopy
+check "psk, MSG_ZEROCOPY: 4 messages intact" same_messages zc
+check "and every pinned page released ($(host_stat pinned_pages))" \
+	test "$(host_stat pinned_pages)" = 0
+nb "$BIN/mp_xfer" server --port 4705 > "$T/lock.srv" 2>&1 &
+spid=$!
+wait_listening "$T/lock.srv"
+# A user without CAP_IPC_LOCK whose RLIMIT_MEMLOCK (64 KiB) holds no chunk.
+na setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	prlimit --memlock=65536 "$BIN/mp_xfer" client --zerocopy \
+	--addr $ADDR_B --port 4705 --count 1 --msgsize 1048576 > "$T/lock.cli" 2>&1
+rc=$?
+kill $spid 2>/dev/null
+wait $spid 2>/dev/null
+check "memlock: an unprivileged user's zero-copy send is refused ($(tail -n 1 "$T/lock.cli"))" \
+	test $rc != 0 -a -n "$(grep -i 'no buffer space' "$T/lock.cli")"
 
 # --- 4. ciphertext tampered with -----------------------------------------
 t0=$(agent_stat conn_failures)

@@ -137,8 +137,9 @@ static void print_usage(FILE *f)
 	      "                                          rdm_retry_ms, rdm_retries, rdm_rx_time_us,\n"
 	      "                                          rdm_rx_size, rdm_throttle_ms,\n"
 	      "                                          security NAME, require_security on|off\n"
-	      "  monitor                                 print pipe, connection, session and\n"
-	      "                                          handshake events\n"
+	      "  monitor [handshake]                     print pipe, connection, session and\n"
+	      "                                          handshake events; with handshake also\n"
+	      "                                          the requests to msgpiped (never answered)\n"
 	      "options: -j/--json  JSON output   -p/--pretty  pretty JSON   -h/--help\n"
 	      "`msgpipectl OBJECT -h` shows one object's verbs.\n", f);
 }
@@ -405,6 +406,15 @@ static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 			add_str(o, "require_security",
 				nla_get_u8(tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY]) ?
 				"on" : "off");
+		break;
+	case MSGPIPE_CMD_HS_REQ_NTF:
+		add_str(o, "event", "handshake-request");
+		add_uint(o, "id", tb[MSGPIPE_A_HS_ID]);
+		add_uint(o, "pipe", tb[MSGPIPE_A_PIPE_ID]);
+		add_uint(o, "conn", tb[MSGPIPE_A_CONN_IDX]);
+		if (tb[MSGPIPE_A_HS_ROLE])
+			add_str(o, "role", nla_get_u8(tb[MSGPIPE_A_HS_ROLE]) ==
+				MSGPIPE_HS_ROLE_SERVER ? "server" : "client");
 		break;
 	case MSGPIPE_CMD_HS_NTF:
 		add_str(o, "event", "handshake");
@@ -864,26 +874,39 @@ static int monitor_cb(struct nl_msg *m, void *arg)
 	return NL_OK;
 }
 
-static int cmd_monitor(int argc, char **argv)
+static int join(const char *group)
 {
 	int grp, err;
 
-	(void)argv;
-	if (argc) {
-		object_usage("monitor");
-		return EXIT_USAGE;
-	}
-	grp = genl_ctrl_resolve_grp(ctl.sk, MSGPIPE_GENL_NAME,
-				    MSGPIPE_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(ctl.sk, MSGPIPE_GENL_NAME, group);
 	if (grp < 0) {
-		fprintf(stderr, "msgpipectl: no events group\n");
-		return EXIT_ERR;
+		fprintf(stderr, "msgpipectl: no %s group\n", group);
+		ctl.err = -ENOENT;
+		return -1;
 	}
 	err = nl_socket_add_membership(ctl.sk, grp);
 	if (err) {
 		ctl.err = err == -NLE_PERM ? -EPERM : -EIO;
-		return fail("monitor");
+		return -1;
 	}
+	return 0;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	int err;
+
+	/* Joining the handshake group makes secure pipes wait for an
+	 * answer that never comes (until hs_timeout_ms): for watching and
+	 * testing, not next to msgpiped.
+	 */
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "handshake"))) {
+		object_usage("monitor");
+		return EXIT_USAGE;
+	}
+	if (join(MSGPIPE_MCGRP_EVENTS) ||
+	    (argc == 1 && join(MSGPIPE_MCGRP_HANDSHAKE)))
+		return fail("monitor");
 	nl_socket_disable_seq_check(ctl.sk);
 	nl_socket_modify_cb(ctl.sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_cb, NULL);
 	fprintf(stderr, "msgpipectl: monitoring\n");
