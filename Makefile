@@ -54,10 +54,12 @@ $(BIN)/msgpipectl: tools/msgpipectl/msgpipectl.c $(NL_EXTACK) uapi/linux/msgpipe
 	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags json-c) -o $@ \
 		$< tools/lib/nl_extack.c $(NL_LIBS) $$(pkg-config --libs json-c)
 
-$(BIN)/msgpiped: tools/msgpiped/msgpiped.c $(NL_EXTACK) uapi/linux/msgpipe_nl.h
+$(BIN)/msgpiped: tools/msgpiped/msgpiped.c tools/msgpiped/conf.c \
+		tools/msgpiped/msgpiped.h $(NL_EXTACK) uapi/linux/msgpipe_nl.h
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) $(NL_CFLAGS) $$(pkg-config --cflags gnutls) -o $@ \
-		$< tools/lib/nl_extack.c $(NL_LIBS) $$(pkg-config --libs gnutls)
+		$< tools/msgpiped/conf.c tools/lib/nl_extack.c $(NL_LIBS) \
+		$$(pkg-config --libs gnutls)
 
 MB_SRCS := $(wildcard tools/msgpipe-backup/*.c)
 $(BIN)/msgpipe-backup: $(MB_SRCS) tools/msgpipe-backup/backup.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h
@@ -136,6 +138,7 @@ unit: $(KSFT)/.stamp
 	$(MAKE) -C drivers/net/msgpipe/test KSFT=$(KSFT) run || rc=1; \
 	$(MAKE) -C tools/msgpipe-backup/test KSFT=$(KSFT) run || rc=1; \
 	$(MAKE) -C tools/testing/mbox/test KSFT=$(KSFT) run || rc=1; \
+	$(MAKE) -C tools/msgpiped/test KSFT=$(KSFT) run || rc=1; \
 	exit $$rc
 
 CHECKPATCH = perl $(KSFT)/scripts/checkpatch.pl --no-tree --strict --terse \

@@ -32,6 +32,7 @@
 #include <netlink/netlink.h>
 #include <linux/msgpipe_nl.h>
 #include "../lib/nl_extack.h"
+#include "msgpiped.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS		282
@@ -40,25 +41,9 @@
 #define TCP_ULP		31
 #endif
 
-#define PSK_MAX		64
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEFAULT_CONF	"/etc/msgpipe/msgpiped.conf"
 #define DEFAULT_PRIO	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:" \
 			"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
-
-struct psk {
-	char *identity;
-	gnutls_datum_t key;
-};
-
-static struct {
-	char *ca, *cert, *key, *priority, *psk_identity;
-	struct psk psk[PSK_MAX];
-	unsigned int npsk;
-	unsigned int timeout_ms;
-	bool check_address;
-	bool foreground, verbose;
-} cfg = { .timeout_ms = 10000, .check_address = true };
 
 /* One handshake, as the kernel announced it. */
 struct hs {
@@ -68,7 +53,14 @@ struct hs {
 	char peer[INET6_ADDRSTRLEN];
 };
 
-static void say(int prio, const char *fmt, ...)
+struct msgpiped_cfg cfg = { .timeout_ms = 10000, .check_address = true };
+
+/**
+ * say() - log a line: syslog, or standard error with -f
+ * @prio: LOG_*
+ * @fmt:  printf format
+ */
+void say(int prio, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -86,99 +78,6 @@ static void say(int prio, const char *fmt, ...)
 }
 
 static const char *const security_names[] = { "none", "tls", "mtls", "psk" };
-
-/* --- configuration ------------------------------------------------------ */
-
-static int hex_key(const char *hex, gnutls_datum_t *out)
-{
-	gnutls_datum_t in = { (unsigned char *)hex, strlen(hex) };
-	size_t n = in.size / 2;
-
-	if (!n || in.size % 2)
-		return -1;
-	out->data = gnutls_malloc(n);
-	out->size = n;
-	if (!out->data || gnutls_hex_decode(&in, out->data, &n) < 0)
-		return -1;
-	return 0;
-}
-
-/* One "key value" line but psk: 0, or -1 for an unknown key. */
-static int set_option(const char *k, const char *v)
-{
-	static const struct {
-		const char *key;
-		char **val;
-	} paths[] = {
-		{ "ca", &cfg.ca }, { "cert", &cfg.cert }, { "key", &cfg.key },
-		{ "priority", &cfg.priority },
-		{ "psk-identity", &cfg.psk_identity },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		if (!strcmp(k, paths[i].key)) {
-			free(*paths[i].val);
-			*paths[i].val = strdup(v);
-			return 0;
-		}
-	}
-	if (!strcmp(k, "timeout-ms")) {
-		cfg.timeout_ms = strtoul(v, NULL, 10);
-		return 0;
-	}
-	if (!strcmp(k, "check-address")) {
-		cfg.check_address = !strcmp(v, "yes");
-		return 0;
-	}
-	return -1;
-}
-
-/* Lines of "key value"; '#' starts a comment. */
-static int read_config(const char *path)
-{
-	char line[1024], *k, *v, *v2, *save;
-	unsigned int n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f) {
-		say(LOG_ERR, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		line[strcspn(line, "#\n")] = 0;
-		k = strtok_r(line, " \t", &save);
-		if (!k)
-			continue;
-		v = strtok_r(NULL, " \t", &save);
-		v2 = v ? strtok_r(NULL, " \t", &save) : NULL;
-		if (!v || (v2 && strcmp(k, "psk")) || strtok_r(NULL, " \t", &save))
-			goto bad;
-		if (!strcmp(k, "psk")) {
-			if (!v2 || cfg.npsk == PSK_MAX)
-				goto bad;
-			cfg.psk[cfg.npsk].identity = strdup(v);
-			if (hex_key(v2, &cfg.psk[cfg.npsk].key))
-				goto bad;
-			/* The key stays only in the datum. */
-			explicit_bzero(v2, strlen(v2));
-			cfg.npsk++;
-		} else if (set_option(k, v)) {
-			goto bad;
-		}
-	}
-	fclose(f);
-	explicit_bzero(line, sizeof(line));
-	if (!cfg.timeout_ms)
-		cfg.timeout_ms = 10000;
-	return 0;
-bad:
-	explicit_bzero(line, sizeof(line));
-	fclose(f);
-	say(LOG_ERR, "%s:%u: bad line (see msgpiped(8))", path, n);
-	return -1;
-}
 
 /* --- netlink ------------------------------------------------------------ */
 
@@ -287,16 +186,6 @@ static int psk_server_cb(gnutls_session_t s, const char *identity,
 	}
 	say(LOG_WARNING, "unknown PSK identity \"%s\"", identity);
 	return -1;
-}
-
-static const struct psk *psk_find(const char *identity)
-{
-	unsigned int i;
-
-	for (i = 0; i < cfg.npsk; i++)
-		if (identity && !strcmp(cfg.psk[i].identity, identity))
-			return &cfg.psk[i];
-	return NULL;
 }
 
 /* A GCM cipher's crypto_info @c from the record state: the first 4 bytes
@@ -410,7 +299,7 @@ static int tls_run(const struct hs *h, int fd)
 								   psk_server_cb);
 			ret = gnutls_credentials_set(s, GNUTLS_CRD_PSK, psrv);
 		} else {
-			p = psk_find(cfg.psk_identity);
+			p = msgpiped_psk_find(cfg.psk_identity);
 			ret = GNUTLS_E_INSUFFICIENT_CREDENTIALS;
 			if (!p) {
 				say(LOG_ERR, "no psk for psk-identity");
@@ -648,7 +537,7 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.foreground)
 		openlog("msgpiped", LOG_PID, LOG_DAEMON);
-	if (read_config(conf))
+	if (msgpiped_read_config(conf))
 		return 1;
 	/* Children are reaped by the kernel. */
 	sigaction(SIGCHLD, &sa, NULL);
