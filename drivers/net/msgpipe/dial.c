@@ -41,7 +41,7 @@ static unsigned int msgpipe_reconnect_ms = 10000;
 module_param_named(reconnect_ms, msgpipe_reconnect_ms, uint, 0644);
 MODULE_PARM_DESC(reconnect_ms, "give a broken pipe this long to reconnect");
 
-static unsigned int msgpipe_dead_peer_ms = 15000;
+unsigned int msgpipe_dead_peer_ms = 15000;
 module_param_named(dead_peer_ms, msgpipe_dead_peer_ms, uint, 0644);
 MODULE_PARM_DESC(dead_peer_ms, "a connection silent this long is broken");
 

@@ -33,6 +33,7 @@ extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
 extern struct workqueue_struct *msgpipe_hello_wq;
 extern unsigned int msgpipe_pin_cap_kb;
+extern unsigned int msgpipe_dead_peer_ms;
 
 /* Messages a receiver queues beyond those read: its message window. */
 #define MSGPIPE_RX_MSGS		256

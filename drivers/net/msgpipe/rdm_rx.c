@@ -169,6 +169,19 @@ static void msgpipe_rdm_seen_del(struct msgpipe_rdm *rdm,
 	kfree(s);
 }
 
+/* Until when a GUID is kept once a copy arrived: the origin's resend
+ * horizon (the BATCH's window), plus as long as a later copy may still be
+ * on the way: in the origin's queues and TCP, which gives up on a
+ * connection after dead_peer_ms. With one second of slack a host running
+ * three guests on two CPUs delivered items twice.
+ */
+static unsigned long msgpipe_rdm_seen_until(const struct msgpipe_frame *f)
+{
+	return jiffies + msecs_to_jiffies(f->window +
+					  max(READ_ONCE(msgpipe_dead_peer_ms),
+					      1000U));
+}
+
 /* Forget GUIDs their origins resend no more, and the oldest past the
  * cap. Under rdm->lock.
  */
@@ -313,13 +326,13 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 		 * the GUID another horizon (FIFO order kept for expiry).
 		 */
 		rb->dup = true;
-		old->expires = jiffies + msecs_to_jiffies(f->window) + HZ;
+		old->expires = msgpipe_rdm_seen_until(f);
 		list_move_tail(&old->node, &rdm->seen_fifo);
 		msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_DUPS);
 	} else {
 		seen->guid_hi = rb->guid_hi;
 		seen->guid_lo = rb->guid_lo;
-		seen->expires = jiffies + msecs_to_jiffies(f->window) + HZ;
+		seen->expires = msgpipe_rdm_seen_until(f);
 		hash_add(rdm->seen, &seen->hnode, seen->guid_lo);
 		list_add_tail(&seen->node, &rdm->seen_fifo);
 		rdm->nr_seen++;
