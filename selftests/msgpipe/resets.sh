@@ -84,7 +84,9 @@ table inet mp_rst {
 	}
 }
 NFT
-	knob msgpipe reconnect_ms 2000
+	# reconnect_ms also bounds A's redial: on a loaded host (two guests
+	# on two CPUs) 2 s was too short for it, and A's pipe failed.
+	knob msgpipe reconnect_ms 6000
 	knob msgpipe_soft attach_delay_ms 1500
 	mkfifo "$T/hold"
 	nb "$BIN/mp_xfer" server --report --port 4301 > "$T/late.srv" 2>&1 &
@@ -117,7 +119,7 @@ NFT
 	done
 	sleep 0.3
 	nb ss -K -tn dst $ADDR_A:$old > /dev/null
-	sleep 3		# past the attach and reconnect_ms
+	sleep 8		# past the attach and reconnect_ms
 	exec 7>&-
 	wait $cpid
 	crc=$?
