@@ -72,10 +72,11 @@ vm_report() {
 	fi
 }
 
-# run_vm KERNEL: the VM suite on Debian's stock kernel or the debug one.
+# run_vm KERNEL [PART]: the VM suite on Debian's stock kernel or the debug
+# one; PART head or tail: that part of the debug kernel's list (run.sh).
 run_vm() {
-	local kernel=$1 moddir=$ROOT/drivers/net limit=3600 mem=8192 t0 rc res p f s
-	local deadline left
+	local kernel=$1 part=${2:-} moddir=$ROOT/drivers/net limit=3600 mem=8192
+	local deadline left name=$1${2:+-$2} t0 rc res p f s
 	# Room for backup.sh (the Linux source tree three times in tmpfs).
 	if [ "$kernel" = debug ]; then
 		limit=4800 mem=3072
@@ -95,17 +96,17 @@ run_vm() {
 	t0=$SECONDS
 	tools/testing/vm/vm.sh --kernel "$kernel" --moddir "$moddir" \
 		--mem $mem --timeout $limit \
-		run "MP_DEADLINE=$deadline bash selftests/msgpipe/run.sh" \
-		> "$LOG/vm-$kernel.log" 2>&1
+		run "MP_PART=$part MP_DEADLINE=$deadline bash selftests/msgpipe/run.sh" \
+		> "$LOG/vm-$name.log" 2>&1
 	rc=$?
-	echo "# stage vm ($kernel kernel): $((SECONDS - t0)) s"
+	echo "# stage vm ($kernel kernel${part:+, $part of its tests}): $((SECONDS - t0)) s"
 	grep -E '^(not )?ok |^# (FAIL|ok|stuck)|^#   kmemleak|^vm.sh:|^MSGPIPE-VM' \
-		"$LOG/vm-$kernel.log" | sed 's/^/#   /'
-	res=$(sed -n 's/^vm.sh: results in //p' "$LOG/vm-$kernel.log")
+		"$LOG/vm-$name.log" | sed 's/^/#   /'
+	res=$(sed -n 's/^vm.sh: results in //p' "$LOG/vm-$name.log")
 	if [ -n "$res" ] && [ -s "$res/summary" ]; then
 		read -r p f s < "$res/summary"
 		failed="$failed$(sed -n "s/^not ok [0-9]* \([^ ]*\).*/ $kernel:\1/p" \
-			"$LOG/vm-$kernel.log" | tr -d '\n')"
+			"$LOG/vm-$name.log" | tr -d '\n')"
 		pass=$((pass + p))
 		failc=$((failc + f))
 		skip=$((skip + s))
@@ -114,23 +115,25 @@ run_vm() {
 		# The verdict failed beyond the counted tests (oops, taint,
 		# timeout, crash report): that is a failure of its own. Its log
 		# is the start of the first report, or the console's last lines.
-		vm_report "$res" > "$LOG/vm-verdict-$kernel.log"
-		result "vm-verdict-$kernel" 1
+		vm_report "$res" > "$LOG/vm-verdict-$name.log"
+		result "vm-verdict-$name" 1
 	fi
 }
 
-# vm_stage KERNEL: run_vm in a subshell of its own (the two kernels' runs
-# may overlap): its lines go to $LOG/stage-KERNEL.out, its counts and
-# failed names to $LOG/stage-KERNEL.tally for vm_tally.
+# vm_stage KERNEL [PART]: run_vm in a subshell of its own (runs may
+# overlap): its lines go to $LOG/stage-NAME.out, its counts and failed
+# names to $LOG/stage-NAME.tally for vm_tally (NAME: KERNEL[-PART]).
 vm_stage() {
+	local name=$1${2:+-$2}
+
 	(
 		pass=0 failc=0 skip=0 failed=
-		run_vm "$1"
-		echo "$pass $failc $skip$failed" > "$LOG/stage-$1.tally"
-	) > "$LOG/stage-$1.out" 2>&1
+		run_vm "$@"
+		echo "$pass $failc $skip$failed" > "$LOG/stage-$name.tally"
+	) > "$LOG/stage-$name.out" 2>&1
 }
 
-# vm_tally KERNEL: print what vm_stage KERNEL printed and add its counts.
+# vm_tally NAME: print what vm_stage printed and add its counts.
 vm_tally() {
 	local p f s rest
 	cat "$LOG/stage-$1.out"
@@ -144,10 +147,12 @@ vm_tally() {
 	failed="$failed${rest:+ $rest}"
 }
 
-# Both VM suites run at once: one guest alone leaves much of the two CPUs
-# idle (the stock kernel's about a third, the debug kernel's half: its
-# tests wait on one CPU), and CI's 90 minutes do not hold the two one after
-# the other. MP_VM_SERIAL=1 runs them in turn.
+# Both VM suites run at once, in two lanes of about the same length: the
+# stock suite then the tail of the debug list, and the head of the debug
+# list. One guest alone leaves much of the two CPUs idle (the stock
+# kernel's about a third, the debug kernel's half: its tests wait on one
+# CPU), and CI's 90 minutes do not hold the two suites one after the
+# other. MP_VM_SERIAL=1 runs them in turn, each whole.
 both=0
 if [[ " $STAGES " == *" vm "* && " $STAGES " == *" vm-debug "* ]] &&
    [ "${MP_VM_SERIAL:-0}" != 1 ]; then
@@ -191,16 +196,18 @@ for stage in $STAGES; do
 			vm_stage $kernel
 			vm_tally $kernel
 		elif [ $both = 1 ]; then
-			# The first of the two starts both, the debug one
-			# (the longer) in the background.
+			# The first of the two starts both lanes, the head
+			# of the debug list in the background.
 			both=2
 			t0=$SECONDS
-			vm_stage debug &
+			vm_stage debug head &
 			vm_stage stock
+			vm_stage debug tail
 			wait
-			echo "# stage vm (both kernels at once): $((SECONDS - t0)) s"
+			echo "# stage vm (both kernels, two lanes): $((SECONDS - t0)) s"
 			vm_tally stock
-			vm_tally debug
+			vm_tally debug-head
+			vm_tally debug-tail
 		fi
 		;;
 	*)
