@@ -10,6 +10,7 @@
 #  2. mtls end to end, 4 connections: the data arrives intact, each side
 #     admitted 4 kTLS connections, and a capture on B's veth never shows
 #     the payload's marker (the same capture of a plain TCP copy does);
+#     tls (the server authenticated only) end to end;
 #  3. refused, with an event and no session data: a client certificate of
 #     another CA, an expired one, a wrong PSK; psk with the right key works;
 #  4. ciphertext tampered with on one connection (the middlebox flips
@@ -164,6 +165,16 @@ kill -TERM $cap 2>/dev/null
 wait $cap
 check "control: a plain TCP capture shows the marker" \
 	test "$(grep -a -c $MARK "$T/plain.pcap")" -gt 0
+
+# tls: only the server is authenticated (A's daemon shows no certificate).
+na $CTL pipe del "$(pipe_field id)"
+check "tls: pipe add with 2 connections" \
+	na $CTL pipe add $ADDR_B conns 2 keep on security tls
+transfer tlsonly --port 4706 --out "$T/got" -- --addr $ADDR_B --port 4706 \
+	--file "$T/chunk" --msgsize 4800
+check "tls: the data arrived intact" cmp -s "$T/chunk" "$T/got"
+check "tls: B's daemon served it as a tls server" \
+	grep -q ' tls server with .*: AES' "$T/db.log"
 
 # --- 3. refused peers ---------------------------------------------------
 # refused NAME CONF SECURITY: A's daemon with CONF cannot open a pipe.
