@@ -408,16 +408,10 @@ static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 				"on" : "off");
 		break;
 	case MSGPIPE_CMD_HS_REQ_NTF:
-		add_str(o, "event", "handshake-request");
-		add_uint(o, "id", tb[MSGPIPE_A_HS_ID]);
-		add_uint(o, "pipe", tb[MSGPIPE_A_PIPE_ID]);
-		add_uint(o, "conn", tb[MSGPIPE_A_CONN_IDX]);
-		if (tb[MSGPIPE_A_HS_ROLE])
-			add_str(o, "role", nla_get_u8(tb[MSGPIPE_A_HS_ROLE]) ==
-				MSGPIPE_HS_ROLE_SERVER ? "server" : "client");
-		break;
 	case MSGPIPE_CMD_HS_NTF:
-		add_str(o, "event", "handshake");
+		/* A request to msgpiped, or the end of a handshake. */
+		add_str(o, "event", cmd == MSGPIPE_CMD_HS_NTF ? "handshake" :
+			"handshake-request");
 		add_uint(o, "id", tb[MSGPIPE_A_HS_ID]);
 		add_uint(o, "pipe", tb[MSGPIPE_A_PIPE_ID]);
 		add_uint(o, "conn", tb[MSGPIPE_A_CONN_IDX]);
