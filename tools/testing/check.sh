@@ -45,9 +45,27 @@ timed() {
 	return $rc
 }
 
+# vm_failures: every failed check, stuck test and skipped test of the VM
+# runs, under the run's and the test's names.
+vm_failures() {
+	local f
+
+	for f in "$LOG"/vm-*.log; do
+		[ -f "$f" ] || continue
+		[[ $f == */vm-verdict-* ]] && continue
+		awk -v run="${f##*/vm-}" '
+			/^# RUN / { t = $3 }
+			/^# (FAIL|stuck)/ { print "#   " run ": " t ": " substr($0, 3) }
+			/^(not ok|ok) [0-9]+ [^ #]+ .*(# SKIP|# timed out|# exit)/ {
+				print "#   " run ": " $0 }' "$f"
+	done | sed 's/\.log: /: /' | head -n 60
+}
+
 finish() {
-	# The CI log may keep only its end: name what failed there again.
+	# The CI log may keep only its end: name what failed there again,
+	# with the failed checks.
 	[ -n "$failed" ] && echo "# failed:$failed"
+	vm_failures
 	echo "# total: $SECONDS s"
 	echo "check: $pass passed, $failc failed, $skip skipped"
 	[ $failc = 0 ]
@@ -158,7 +176,7 @@ if [[ " $STAGES " == *" vm "* && " $STAGES " == *" vm-debug "* ]] &&
    [ "${MP_VM_SERIAL:-0}" != 1 ]; then
 	both=1
 fi
-rm -f "$LOG"/stage-*.tally
+rm -f "$LOG"/stage-*.tally "$LOG"/vm-*.log
 
 for stage in $STAGES; do
 	case $stage in
