@@ -15,7 +15,9 @@
 #     another CA, an expired one, a wrong PSK; psk with the right key works;
 #  4. ciphertext tampered with on one connection (the middlebox flips
 #     bits): kTLS tears that connection down, the transfer completes intact
-#     over the others and the redialed one;
+#     over the others and the redialed one; a fatal alert sent on one
+#     connection mid-transfer (the agent's tls_alert knob) ends it the same
+#     way;
 #  5. unprivileged users can neither change the policy nor take sockets,
 #     and pinned memory is charged per user over a secure pipe as over a
 #     plain one.
@@ -248,6 +250,38 @@ check "tamper: the transfer completed (client $crc)" test $crc = 0
 check "tamper: intact" cmp -s "$T/payload" "$T/got"
 check "tamper: the connection was torn down ($(( $(agent_stat conn_failures) - t0 ))) and redialed ($(( $(host_stat reconnects) - r0 )))" \
 	test $(( $(agent_stat conn_failures) - t0 )) -gt 0
+
+# --- 4b. a fatal alert ----------------------------------------------------
+# The agent's tls_alert knob makes connection 1 of every pipe (both ends,
+# the knob is the module's) send a fatal alert mid-transfer: the end that
+# reads it closes that connection, its unacknowledged chunks go out on the
+# others, and the slot is redialed.
+a0=$(agent_stat tls_alerts)
+s0=$(agent_stat tls_alerts_sent)
+r0=$(host_stat reconnects)
+nb "$BIN/mp_xfer" server --port 4707 --out "$T/got" > "$T/alert.srv" 2>&1 &
+spid=$!
+wait_listening "$T/alert.srv"
+na "$BIN/mp_xfer" client --addr $ADDR_B --port 4707 --file "$T/payload" \
+	--msgsize 65536 > "$T/alert.cli" 2>&1 &
+cpid=$!
+until_stat agent tx_bytes $(( $(agent_stat tx_bytes) + $(wc -c < "$T/payload") / 8 ))
+check "alert: agent set soft tls_alert 2" na $CTL agent set soft tls_alert 2
+wait $cpid
+crc=$?
+wait $spid
+check "alert: fatal alerts sent ($(( $(agent_stat tls_alerts_sent) - s0 )))" \
+	test "$(agent_stat tls_alerts_sent)" -gt "$s0"
+check "alert: and read, ending the connection ($(( $(agent_stat tls_alerts) - a0 )))" \
+	test "$(agent_stat tls_alerts)" -gt "$a0"
+check "alert: the transfer completed (client $crc)" test $crc = 0
+check "alert: intact" cmp -s "$T/payload" "$T/got"
+for i in $(seq 100); do
+	[ "$(pipe_field live)" = 4 ] && [ "$(host_stat reconnects)" -gt "$r0" ] && break
+	sleep 0.1
+done
+check "alert: the connection was redialed ($(( $(host_stat reconnects) - r0 )), $(pipe_field live) live)" \
+	test "$(host_stat reconnects)" -gt "$r0" -a "$(pipe_field live)" = 4
 
 # tls: only the server is authenticated (A's daemon shows no certificate).
 # (After the tamper case: its connections would change which one

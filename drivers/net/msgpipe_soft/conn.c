@@ -194,7 +194,8 @@ static bool msa_tx_ready(struct msa_conn *conn)
 
 	if (atomic_read(&conn->failed))
 		return false;
-	return READ_ONCE(mp->sq_prod) != READ_ONCE(mp->sq_cons) ||
+	return atomic_read(&conn->alert) ||
+	       READ_ONCE(mp->sq_prod) != READ_ONCE(mp->sq_cons) ||
 	       (READ_ONCE(mp->ctl_idx) == conn->idx &&
 		READ_ONCE(mp->ctl_prod) != READ_ONCE(mp->ctl_cons));
 }
@@ -245,6 +246,38 @@ static void msa_tx_untake(struct msa_conn *conn, struct msgpipe_tx **batch,
 	wake_up_all(&mp->tx_wq);
 }
 
+/* The tls_alert knob: end the connection as a TLS stack that gave up
+ * does, with a fatal internal_error alert, then close it. The peer's
+ * answer (its close, or an alert of its own if the knob reached both
+ * ends) is awaited, bounded, so that it is read rather than cut off by
+ * the shutdown.
+ */
+static void msa_conn_alert(struct msa_conn *conn)
+{
+	u8 cbuf[CMSG_SPACE(sizeof(u8))] __aligned(sizeof(long)) = {};
+	u8 alert[2] = { 2, 80 };	/* fatal, internal_error */
+	struct kvec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct cmsghdr *cm = (struct cmsghdr *)cbuf;
+	struct msghdr msg = {
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+		.msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT,
+	};
+	int ret;
+
+	cm->cmsg_level = SOL_TLS;
+	cm->cmsg_type = TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(sizeof(u8));
+	*(u8 *)CMSG_DATA(cm) = MSA_TLS_RECORD_ALERT;
+	ret = kernel_sendmsg(conn->sock, &msg, &iov, 1, sizeof(alert));
+	if (ret == sizeof(alert)) {
+		msa_stat_add(MSA_STAT_TLS_ALERTS_SENT, 1);
+		kernel_sock_shutdown(conn->sock, SHUT_WR);
+		wait_event_timeout(conn->rx_wq, atomic_read(&conn->failed), 2 * HZ);
+	}
+	msa_conn_fail(conn, ret < 0 ? ret : -ECONNABORTED);
+}
+
 static int msa_tx_thread(void *arg)
 {
 	struct msa_conn *conn = arg;
@@ -258,6 +291,10 @@ static int msa_tx_thread(void *arg)
 		/* A broken connection leaves the rings to the others. */
 		wait_event_interruptible(mp->tx_wq, msa_tx_ready(conn) ||
 					 kthread_should_stop());
+		if (atomic_xchg(&conn->alert, 0)) {
+			msa_conn_alert(conn);
+			continue;
+		}
 		n = msa_tx_take(conn, batch);
 		if (!n)
 			continue;
@@ -321,6 +358,8 @@ static int msa_recv_tls_type(struct msa_conn *conn, const struct cmsghdr *cm)
 	if (type == MSA_TLS_RECORD_DATA)
 		return 0;
 	msa_stat_add(MSA_STAT_TLS_CLOSED, 1);
+	if (type == MSA_TLS_RECORD_ALERT)
+		msa_stat_add(MSA_STAT_TLS_ALERTS, 1);
 	net_info_ratelimited("msgpipe_soft: pipe %u conn %u: TLS record of type %u, closing\n",
 			     conn->mp->id, conn->idx, type);
 	return type == MSA_TLS_RECORD_ALERT ? -ECONNRESET : -EPROTO;
@@ -452,11 +491,11 @@ static int msa_rx_thread(void *arg)
 		}
 		err = msa_rx_frame(conn);
 		if (err) {
-			if (err == -ESHUTDOWN) {
+			if (err == -ESHUTDOWN)
 				WRITE_ONCE(conn->rx_done, true);
-				wake_up_all(&conn->rx_wq);
-			}
 			msa_conn_fail(conn, err);
+			/* msa_conn_stop() or an alert's sender may wait. */
+			wake_up_all(&conn->rx_wq);
 		}
 	}
 	return 0;

@@ -42,7 +42,7 @@ static int msa_reset_set(const char *val, const struct kernel_param *kp)
 			return err;
 	}
 	if (mask)
-		msa_pipes_reset(mask);
+		msa_pipes_fault(mask, MSA_FAULT_RESET);
 	return 0;
 }
 
@@ -56,7 +56,7 @@ MODULE_PARM_DESC(reset_conns,
 static int msa_reset_write(void *data, u64 val)
 {
 	if (val)
-		msa_pipes_reset(val);
+		msa_pipes_fault(val, MSA_FAULT_RESET);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(msa_reset_fops, NULL, msa_reset_write, "%llu\n");
@@ -101,6 +101,8 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_PROTO_ERRORS] = "proto_errors",
 	[MSA_STAT_CRC_ERRORS] = "crc_errors",
 	[MSA_STAT_TLS_CLOSED] = "tls_closed",
+	[MSA_STAT_TLS_ALERTS] = "tls_alerts",
+	[MSA_STAT_TLS_ALERTS_SENT] = "tls_alerts_sent",
 };
 
 /* Contract knobs; the order is enum msa_knob's. */
@@ -123,6 +125,10 @@ const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR] = {
 					    MSGPIPE_KNOB_F_TESTING },
 	[MSA_KNOB_ATTACH_DELAY_MS] = { .name = "attach_delay_ms", .max = 60000,
 				       .flags = MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_TLS_ALERT] = { .name = "tls_alert", .min = 1,
+				 .max = U64_MAX,
+				 .flags = MSGPIPE_KNOB_F_WRITE_ONLY |
+					  MSGPIPE_KNOB_F_TESTING },
 };
 
 static u32 *msa_knob_u32(unsigned int idx)
@@ -186,7 +192,9 @@ int msa_knob_set(struct msgpipe_agent *agent, unsigned int idx, u64 val)
 	else if (idx == MSA_KNOB_ZEROCOPY)
 		WRITE_ONCE(msa_knobs.zerocopy, val);
 	else if (idx == MSA_KNOB_RESET_CONNS)
-		msa_pipes_reset(val);
+		msa_pipes_fault(val, MSA_FAULT_RESET);
+	else if (idx == MSA_KNOB_TLS_ALERT)
+		msa_pipes_fault(val, MSA_FAULT_TLS_ALERT);
 	else
 		return -EOPNOTSUPP;
 	return 0;

@@ -52,6 +52,8 @@ struct msa_slot {
  * @tx_thread: sends what the ring holds, completes it in batches
  * @rx_thread: reads frames and hands them to the host
  * @failed:    set once when the connection broke; the host was told
+ * @alert:     the tls_alert knob asked the transmit thread to end this
+ *             kernel TLS connection with a fatal alert
  * @replaced:  the host attached another connection to its slot: its
  *             breaking is not reported (the host already counts it gone)
  * @gen:       unique among the connections of the module's life: records
@@ -73,6 +75,7 @@ struct msa_conn {
 	struct task_struct	*tx_thread;
 	struct task_struct	*rx_thread;
 	atomic_t		failed;
+	atomic_t		alert;
 	bool			replaced;
 	u32			gen;
 	bool			rx_done;
@@ -194,6 +197,8 @@ enum msa_stat {
 	MSA_STAT_PROTO_ERRORS,
 	MSA_STAT_CRC_ERRORS,
 	MSA_STAT_TLS_CLOSED,	/* TLS connections ended by a non-data record */
+	MSA_STAT_TLS_ALERTS,	/* of those, by an alert */
+	MSA_STAT_TLS_ALERTS_SENT, /* fatal alerts sent (knob tls_alert) */
 	MSA_STAT_NR,
 };
 
@@ -235,6 +240,7 @@ enum msa_knob {
 	MSA_KNOB_MAX_INFLIGHT_KB,
 	MSA_KNOB_RESET_CONNS,
 	MSA_KNOB_ATTACH_DELAY_MS,
+	MSA_KNOB_TLS_ALERT,
 	MSA_KNOB_NR
 };
 
@@ -259,7 +265,14 @@ void msa_conn_stop(struct msa_conn *conn, bool graceful);
 void msa_conn_release(struct msa_conn *conn);
 void msa_conn_fail(struct msa_conn *conn, int err);
 void msa_conn_reset(struct msa_conn *conn);
-int msa_pipes_reset(u64 mask);
+
+/* Faults the knobs inject into connections (msa_pipes_fault()). */
+enum msa_fault {
+	MSA_FAULT_RESET,	/* a TCP reset */
+	MSA_FAULT_TLS_ALERT,	/* a fatal TLS alert (TLS connections only) */
+};
+
+int msa_pipes_fault(u64 mask, enum msa_fault fault);
 void msa_pipe_pick_ctl(struct msa_pipe *mp);
 
 void msa_flow_sent(struct msa_conn *conn, const struct msgpipe_tx *tx,

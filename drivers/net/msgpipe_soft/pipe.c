@@ -28,12 +28,14 @@ static DEFINE_MUTEX(msa_pipes_lock);
 static LIST_HEAD(msa_pipes);
 
 /**
- * msa_pipes_reset() - reset connections of every pipe (fault knob)
- * @mask: bit i resets connection i (the first 64 slots); all ones: all
+ * msa_pipes_fault() - break connections of every pipe (fault knobs)
+ * @mask:  bit i breaks connection i (the first 64 slots); all ones: all
+ * @fault: a TCP reset now, or a fatal TLS alert sent by the connection's
+ *         transmit thread (the only writer of its socket)
  *
- * Return: how many were reset.
+ * Return: how many were broken.
  */
-int msa_pipes_reset(u64 mask)
+int msa_pipes_fault(u64 mask, enum msa_fault fault)
 {
 	struct msa_pipe *mp;
 	unsigned int i;
@@ -49,10 +51,17 @@ int msa_pipes_reset(u64 mask)
 			/* A conn stays until conn_attach() or destroy,
 			 * which take msa_pipes_lock first.
 			 */
-			if (conn && !atomic_read(&conn->failed)) {
+			if (!conn || atomic_read(&conn->failed))
+				continue;
+			if (fault == MSA_FAULT_RESET) {
 				msa_conn_reset(conn);
-				n++;
+			} else if (conn->tls) {
+				atomic_set(&conn->alert, 1);
+				wake_up_all(&mp->tx_wq);
+			} else {
+				continue;
 			}
+			n++;
 		}
 	}
 	mutex_unlock(&msa_pipes_lock);
