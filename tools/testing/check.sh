@@ -102,12 +102,13 @@ run_vm() {
 		moddir=$(cat "$ROOT/build/mods/debug.dir")/drivers/net
 	fi
 	# Under a budget for the whole check (MP_CHECK_BUDGET seconds, set by
-	# CI), tests start only while a stuck one could still be stopped in
-	# time (run.sh's 900 s limit) and the guest shut down.
+	# CI) every test ends 180 s before it, time to shut the guest down:
+	# run.sh cuts a test's limit to that deadline and starts none with
+	# too little time left.
 	deadline=
 	if [ -n "${MP_CHECK_BUDGET:-}" ]; then
-		deadline=$(( $(date +%s) - SECONDS + MP_CHECK_BUDGET - 1080 ))
-		left=$(( deadline - $(date +%s) + 1080 ))
+		deadline=$(( $(date +%s) - SECONDS + MP_CHECK_BUDGET - 180 ))
+		left=$(( deadline - $(date +%s) + 180 ))
 		[ $left -lt $limit ] && limit=$left
 		[ $limit -gt 60 ] || limit=60
 	fi
