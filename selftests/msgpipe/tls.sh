@@ -66,6 +66,16 @@ pipe_field() {
 	na $CTL pipe show | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
 }
 
+# daemon_logs: what the daemons, kTLS and the host's handshakes say.
+daemon_logs() {
+	for d in da db; do
+		[ -f "$T/$d.log" ] && tail -n 20 "$T/$d.log" | sed "s/^/# $d: /"
+	done
+	na cat /proc/net/tls_stat | sed 's/^/# A tls_stat: /'
+	grep '^hs_' /sys/kernel/debug/msgpipe/stats | tr '\n' ' ' | sed 's/^/# host: /'
+	echo
+}
+
 # daemon NS NAME CONF: start msgpiped (lib.sh), remember its pid.
 daemon() {
 	msgpiped_start "$1" "$T/$3" "$T/$2.log" || return 1
@@ -103,7 +113,10 @@ check "after hs_timeout_ms, not before ($((SECONDS - start)) s)" \
 	test $((SECONDS - start)) -ge $((2 * MP_SCALE - 1))
 check "the request was seen" grep -q '"event":"handshake-request"' "$T/silent"
 check "no handshake left pending" test "$(host_stat hs_pending)" = 0
-knob msgpipe hs_timeout_ms $((10000 * MP_SCALE))
+# A full run with three guests on two CPUs once saw the first mtls pipe
+# time out at 10 s with no handshake done (the cause unknown; the logs
+# are printed if it happens again): 30 s.
+knob msgpipe hs_timeout_ms $((30000 * MP_SCALE))
 na $CTL defaults set require_security on
 na $CTL pipe add $ADDR_B 2> "$T/err"
 check "require_security: a plain pipe is refused locally ($(cat "$T/err"))" \
@@ -131,6 +144,8 @@ for i in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.1; 
 d0=$(host_stat hs_done)
 check "mtls: pipe add with 4 connections" \
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls
+# Without that pipe the rest cannot run: say why and stop.
+[ $FAILS = 0 ] || { daemon_logs; exit 1; }
 for i in $(seq 200); do
 	[ "$(pipe_field live)" = 4 ] && break
 	sleep 0.1
@@ -315,8 +330,5 @@ else
 fi
 
 na $CTL pipe show | sed 's/^/# /'
-if [ $FAILS != 0 ]; then
-	for d in da db; do tail -n 20 "$T/$d.log" | sed "s/^/# $d: /"; done
-	na cat /proc/net/tls_stat | sed 's/^/# A tls_stat: /'
-fi
+[ $FAILS = 0 ] || daemon_logs
 [ $FAILS = 0 ]
