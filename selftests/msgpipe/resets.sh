@@ -84,10 +84,12 @@ table inet mp_rst {
 	}
 }
 NFT
-	# reconnect_ms also bounds A's redial: on a loaded host (two guests
-	# on two CPUs) 2 s was too short for it, and A's pipe failed.
-	knob msgpipe reconnect_ms 6000
-	knob msgpipe_soft attach_delay_ms 1500
+	# Attaches are held 5 s (the knob is the module's, so A's too): the
+	# poll below must see both connections in B before B attaches, and
+	# one poll of ss may cost a second on a loaded host (two guests on two
+	# CPUs). reconnect_ms also bounds A's redial, its attach included.
+	knob msgpipe reconnect_ms 10000
+	knob msgpipe_soft attach_delay_ms 5000
 	mkfifo "$T/hold"
 	nb "$BIN/mp_xfer" server --report --port 4301 > "$T/late.srv" 2>&1 &
 	spid=$!
@@ -112,14 +114,16 @@ NFT
 		return
 	fi
 	# B sees the redialed connection next to the old one, then attaches it.
+	t0=$SECONDS
 	end=$((SECONDS + 30))
 	until [ "$(nb ss -Htn state established dst $ADDR_A | wc -l)" -ge 2 ]; do
-		[ $SECONDS -lt $end ] || { fail "late: A did not redial"; return; }
+		[ $SECONDS -lt $end ] || { fail "late: A did not redial ($(nb ss -Htn dst $ADDR_A | tr '\n' ' '))"; return; }
 		sleep 0.05
 	done
+	log "late report: B saw A's new connection after $((SECONDS - t0)) s"
 	sleep 0.3
 	nb ss -K -tn dst $ADDR_A:$old > /dev/null
-	sleep 8		# past the attach and reconnect_ms
+	sleep 17	# past the attach and reconnect_ms
 	exec 7>&-
 	wait $cpid
 	crc=$?
