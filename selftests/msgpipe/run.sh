@@ -32,7 +32,7 @@ DEFAULT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh
 # budget the last ones may be skipped. backup.sh is left out there. A "/"
 # ends a group of tests: kmemleak scans after each group (a scan takes
 # about 30 s there), and after each test of a list given without one.
-DEBUG_ORDER="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh tls.sh / resets.sh retx.sh many.sh rdm.sh / netlink.sh rawpeer.sh churn.sh pincap.sh // stripe.sh mbox.sh"
+DEBUG_ORDER="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh tls.sh / resets.sh retx.sh many.sh rdm.sh / netlink.sh rawpeer.sh churn.sh // pincap.sh stripe.sh mbox.sh"
 # "//" splits the debug list in two parts of which check.sh runs each in a
 # guest of its own (MP_PART head or tail), the tail after the stock suite.
 [ -d /sys/kernel/debug/failslab ] && DEFAULT_TESTS=$DEBUG_ORDER
