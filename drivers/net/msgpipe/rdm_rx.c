@@ -381,7 +381,11 @@ static int msgpipe_rdm_ackent_cmp(const void *a, const void *b)
 }
 
 /* Send the acknowledgments of @n entries sorted by pipe, each host's in
- * as few frames as fit, and THROTTLE after them if the socket asks.
+ * as few frames as fit, after a THROTTLE if the socket asks. The THROTTLE
+ * goes first: control frames keep their order on the wire and are read in
+ * it, so the origin holds its batches before it completes the items the
+ * acknowledgments end (a sender waiting for a completion sends no batch
+ * unthrottled between the two).
  */
 static void msgpipe_rdm_ack_flush(const struct msgpipe_rdm_ackent *e, u32 n,
 				  u32 throttle_ms)
@@ -396,14 +400,14 @@ static void msgpipe_rdm_ack_flush(const struct msgpipe_rdm_ackent *e, u32 n,
 	while (i < n) {
 		for (j = i; j < n && e[j].pipe == e[i].pipe; j++)
 			;
+		if (throttle_ms)
+			msgpipe_rdm_throttle_send(e[i].pipe, throttle_ms);
 		for (k = i; k < j; k += m) {
 			m = min_t(u32, j - k, MSGPIPE_BATCH_ACK_MAX);
 			for (x = 0; x < m; x++)
 				recs[x] = e[k + x].rec;
 			msgpipe_rdm_ack_send(e[i].pipe, recs, m);
 		}
-		if (throttle_ms)
-			msgpipe_rdm_throttle_send(e[i].pipe, throttle_ms);
 		i = j;
 	}
 	kvfree(recs);
