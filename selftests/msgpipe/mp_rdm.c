@@ -7,7 +7,8 @@
  *
  *   mp_rdm recv  --port P --socks N --total T [--throttle MS] [--timeout S]
  *   mp_rdm send  --net A.B.0.0 --port P --dests N --items I [--size B]
- *                [--multi K] [--down ADDR] [--refused PORT] [--batch B]
+ *                [--multi K] [--multi-dests M] [--down ADDR]
+ *                [--refused PORT] [--batch B]
  *                [--time-us U] [--retry-ms M] [--retries R] [--prio]
  *                [--order dest|rr] [--sync] [--sndbuf B] [--mmsg N]
  *   mp_rdm tcp-recv --port P --total T
@@ -17,8 +18,11 @@
  * The sender sends each destination's items in a row (--order dest, the
  * default) or round robin (--order rr); with --sync each item only after
  * the last one completed. --mmsg N: N items per sendmmsg() / recvmmsg()
- * (else one per call); --sndbuf: SO_SNDBUFFORCE. Destination d is address A.B.(1 + d / 250).(1 + d % 250), port P + d (the
- * receiver binds one socket per port). Each item carries {dest, seq} and a
+ * (else one per call); --sndbuf: SO_SNDBUFFORCE. --multi K: K more items,
+ * each to the first M destinations at once (--multi-dests, 500 by
+ * default) in one sendmsg(). Destination d is address
+ * A.B.(1 + d / 250).(1 + d % 250), port P + d (the receiver binds one
+ * socket per port). Each item carries {dest, seq} and a
  * pattern derived from them; the receiver checks it arrived at the right
  * socket, intact and once. The sender checks that every item completes
  * once, delivered everywhere but at --down (ETIMEDOUT) and --refused
@@ -56,12 +60,13 @@ struct hdr {
 
 static struct {
 	const char *net;
-	int port, socks, dests, items, size, multi, throttle, timeout;
+	int port, socks, dests, items, size, multi, multi_dests, throttle, timeout;
 	long total;
 	const char *down;
 	int refused, batch, time_us, retry_ms, retries, sndbuf, mmsg;
 	bool prio, rr, sync;
 } o = { .net = "10.79.0.0", .port = 5000, .size = 1024, .timeout = 120,
+	.multi_dests = 500,
 	.batch = -1, .time_us = -1, .retry_ms = -1, .retries = -1 };
 
 static int fam;
@@ -451,7 +456,7 @@ static int cmd_send(void)
 		dest_addr(0, &in);
 		mp_addr(&in.sin_addr, o.refused, &dst[d++]);
 	}
-	multi_n = o.dests < 500 ? o.dests : 500;
+	multi_n = o.dests < o.multi_dests ? o.dests : o.multi_dests;
 
 	t0 = now();
 	for (k = 0; k < o.items * ndest; k++) {
@@ -636,6 +641,7 @@ int main(int argc, char **argv)
 		{ "throttle", 1, 0, 't' }, { "timeout", 1, 0, 'w' },
 		{ "prio", 0, 0, 'p' }, { "order", 1, 0, 'o' }, { "sync", 0, 0, 'y' },
 		{ "sndbuf", 1, 0, 'B' }, { "mmsg", 1, 0, 'M' },
+		{ "multi-dests", 1, 0, 'N' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	const char *cmd;
@@ -670,6 +676,7 @@ int main(int argc, char **argv)
 		case 'y': o.sync = true; break;
 		case 'B': o.sndbuf = atoi(optarg); break;
 		case 'M': o.mmsg = atoi(optarg); break;
+		case 'N': o.multi_dests = atoi(optarg); break;
 		default:
 			fprintf(stderr, "see the comment at the top of mp_rdm.c\n");
 			return 2;
@@ -677,6 +684,10 @@ int main(int argc, char **argv)
 	}
 	if (o.size < (int)sizeof(struct hdr) || o.size > (int)MSGPIPE_RDM_ITEM_MAX) {
 		fprintf(stderr, "mp_rdm: --size out of range\n");
+		return 2;
+	}
+	if (o.multi_dests < 1 || o.multi_dests > MSGPIPE_RDM_DESTS_MAX) {
+		fprintf(stderr, "mp_rdm: --multi-dests out of range\n");
 		return 2;
 	}
 	fam = msgpipe_family();

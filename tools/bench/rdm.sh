@@ -8,7 +8,10 @@
 #  - msgpipe SOCK_RDM batched (the namespace's triggers: 2 ms, 256 KiB),
 #    one sendmsg() per item;
 #  - the same unbatched (size trigger 0: one batch per item);
-#  - batched, with sendmmsg()/recvmmsg() of 64 items per call.
+#  - batched, with sendmmsg()/recvmmsg() of 64 items per call;
+#  - fan-out: the same $ITEMS items, each to all 1000 destinations in one
+#    sendmsg() (seed 003's item of many destinations; TCP still needs one
+#    send() per destination).
 # The SOCK_RDM sender's SO_SNDBUF is 32 MiB (SO_SNDBUFFORCE): with the
 # default 2 MiB at most ~1600 items are in flight, and under TCG the time
 # from sendmsg() to the acknowledgment, not the path, then sets the rate.
@@ -38,6 +41,9 @@ rdm_hosts $N || exit 1
 for ns in $NSA $NSB; do
 	ip netns exec $ns sysctl -qw net.core.somaxconn=4096
 done
+# The fan-out's list of 1000 destinations (24 000 bytes of control
+# message) is more than the default optmem_max (20 480) lets sendmsg() copy.
+sysctl -qw net.core.optmem_max=65536
 
 # field FILE KEY: the value after KEY on FILE's summary line.
 field() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
@@ -64,20 +70,22 @@ tcp() {
 	json tcp tcp per-item-send "$(field "$T/tcp.send" secs)" 0
 }
 
-rdm() {	# rdm NAME BATCH MMSG
-	local a0 a1
+rdm() {	# rdm NAME BATCH MMSG [SENDER OPTIONS]
+	local a0 a1 name=$1 batch=$2 mmsg=$3 mode
+	shift 3
+	mode="size trigger $batch, $mmsg per call${1:+, $*}"
 	nb "$BIN/mp_rdm" recv --port 5000 --socks $N --total $((N * ITEMS)) \
-		--mmsg "$3" --timeout 120 > "$T/$1.recv" 2>&1 &
+		--mmsg "$mmsg" --timeout 120 > "$T/$name.recv" 2>&1 &
 	local p=$!
-	wait_listening "$T/$1.recv" || return 1
+	wait_listening "$T/$name.recv" || return 1
 	a0=$(host_stat rdm_ack_frames_tx)
 	na "$BIN/mp_rdm" send --net 10.79.0.0 --port 5000 --dests $N \
-		--items $ITEMS --size $SIZE --batch "$2" --mmsg "$3" \
-		--sndbuf 33554432 --timeout 300 \
-		> "$T/$1.send" 2>&1 || { cat "$T/$1.send" >&2; return 1; }
-	wait $p || { cat "$T/$1.recv" >&2; return 1; }
+		--items $ITEMS --size $SIZE --batch "$batch" --mmsg "$mmsg" \
+		--sndbuf 33554432 --timeout 300 "$@" \
+		> "$T/$name.send" 2>&1 || { cat "$T/$name.send" >&2; return 1; }
+	wait $p || { cat "$T/$name.recv" >&2; return 1; }
 	a1=$(host_stat rdm_ack_frames_tx)
-	json "$1" msgpipe "size trigger $2, $3 per call" "$(field "$T/$1.send" secs)" $((a1 - a0))
+	json "$name" msgpipe "$mode" "$(field "$T/$name.send" secs)" $((a1 - a0))
 }
 
 # The pipes, opened and kept before the clock starts (TCP connects first
@@ -99,6 +107,9 @@ status=0
 	rdm rdm-unbatched 0 1 || { echo "bench: rdm unbatched failed" >&2; status=1; }
 	echo ,
 	rdm rdm-batched-mmsg 262144 64 || { echo "bench: rdm mmsg failed" >&2; status=1; }
+	echo ,
+	rdm rdm-fanout 262144 1 --items 0 --multi $ITEMS --multi-dests $N ||
+		{ echo "bench: rdm fan-out failed" >&2; status=1; }
 	echo ']}'
 } > "$MP_RESULTS/bench-rdm.json"
 cat "$MP_RESULTS/bench-rdm.json"
