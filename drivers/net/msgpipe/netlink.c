@@ -525,7 +525,11 @@ static int msgpipe_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int i;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Every counter, a name of up to 32 bytes each: no page limit. */
+	msg = genlmsg_new(MSGPIPE_STAT_NR * (nla_total_size(0) +
+					    nla_total_size(32) +
+					    nla_total_size_64bit(sizeof(s64))),
+			  GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &msgpipe_nl_family, 0,
