@@ -4,8 +4,9 @@
 # of 1 B, 64 KiB and 64 MiB (4 MiB on the debug kernel: lib.sh's MP_SCALE)
 # intact and in order (SHA-256 of every message at both ends), a 64 MiB
 # message read with a 1 MiB buffer in pieces with
-# MSG_EOR only on the last, IPv6, a refused session, and the data path going
-# through the agent (its frame counters move).
+# MSG_EOR only on the last, IPv6, a session whose SYNC_ACK is lost with its
+# connection (opened by the ACCEPT alone), a refused session, and the data
+# path going through the agent (its frame counters move).
 #
 #   +--------------------+            +--------------------+
 #   | netns A (client)   |            | netns B (server)   |
@@ -52,6 +53,29 @@ check "waitall: $N MiB in exactly $N reads" \
 transfer v6 --port 4002 --bufsize 4096 -- \
 	--addr $ADDR6_B --port 4002 --sizes 4095,4097,1000000,3 --seed 3
 check "IPv6: same messages at both ends" same_messages v6
+
+# Test that a session opens when its SYNC_ACK is lost with a connection:
+# while the agent's lose_type knob is 2, every SYNC_ACK is lost and the
+# connection it left on is reset. The acceptor's ACCEPT, sent on another
+# connection or repeated after the loss, must open the session alone.
+lost0=$(agent_stat lost_frames)
+af0=$(host_stat accept_first)
+knob msgpipe_soft lose_type 2
+nb "$BIN/mp_xfer" server --report --port 4003 > "$T/lost.srv" 2>&1 &
+spid=$!
+wait_listening "$T/lost.srv"
+na timeout $((60 * MP_SCALE)) "$BIN/mp_xfer" client --report --addr $ADDR_B \
+	--port 4003 --sizes 1,65536,1048576 --seed 5 > "$T/lost.cli" 2> "$T/lost.err"
+crc=$?
+knob msgpipe_soft lose_type 0
+[ $crc = 0 ] || kill $spid 2> /dev/null
+wait $spid
+check "lost SYNC_ACK: the session opened and moved 3 messages (client $crc $(head -c 200 "$T/lost.err"))" \
+	test $crc = 0
+check "lost SYNC_ACK: same messages at both ends" same_messages lost
+check "lost SYNC_ACK: lost with its connection ($(( $(agent_stat lost_frames) - lost0 ))), opened by the ACCEPT ($(( $(host_stat accept_first) - af0 )))" \
+	test $(( $(agent_stat lost_frames) - lost0 )) -gt 0 -a \
+	$(( $(host_stat accept_first) - af0 )) -gt 0
 
 # Test that a session to a port without a listener is refused.
 na "$BIN/mp_xfer" client --addr $ADDR_B --port 4999 --sizes 1 2> "$T/refused.err"

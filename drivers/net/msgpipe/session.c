@@ -223,6 +223,22 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 		msk->state = MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK;
 		break;
 	case MSGPIPE_T_ACCEPT:
+		/* The SYNC_ACK was lost with a connection, and the peer
+		 * accepted before it could repeat it: the resync that
+		 * follows the loss repeats only the ACCEPT, which says all
+		 * the SYNC_ACK would have said.
+		 */
+		if (st == MSGPIPE_SS_WAITING_ACK) {
+			msk->remote_id = f->src_sid;
+			msgpipe_session_window(msk, f);
+			msk->state = MSGPIPE_SS_READY;
+			msgpipe_stat_inc(MSGPIPE_STAT_ACCEPT_FIRST);
+			break;
+		}
+		if (f->src_sid != msk->remote_id) {
+			err = -EPROTO;
+			break;
+		}
 		if (st != MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK) {
 			/* Repeated after a reconnection: nothing to do. */
 			err = st == MSGPIPE_SS_CLOSED || st == MSGPIPE_SS_READY ||
@@ -402,8 +418,12 @@ int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 			msgpipe_session_abort_stray(pipe, f);
 		return 0;
 	}
+	/* SYNC_ACK, REFUSE and ACCEPT may name the peer's session first:
+	 * msgpipe_session_rx_ctrl() checks their sid under msk->lock.
+	 */
 	if (READ_ONCE(msk->pipe) != pipe ||
 	    (f->type != MSGPIPE_T_SYNC_ACK && f->type != MSGPIPE_T_REFUSE &&
+	     f->type != MSGPIPE_T_ACCEPT &&
 	     f->src_sid != READ_ONCE(msk->remote_id))) {
 		msgpipe_rxbuf_free(buf);
 		err = -EPROTO;

@@ -58,6 +58,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RX_OOO] = "rx_ooo",
 	[MSGPIPE_STAT_RX_WINDOW_ERRORS] = "rx_window_errors",
 	[MSGPIPE_STAT_RX_EARLY] = "rx_early",
+	[MSGPIPE_STAT_ACCEPT_FIRST] = "accept_first",
 	[MSGPIPE_STAT_CONN_LOSSES] = "conn_losses",
 	[MSGPIPE_STAT_RECONNECTS] = "reconnects",
 	[MSGPIPE_STAT_TX_INVALID] = "tx_invalid",

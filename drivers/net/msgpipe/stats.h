@@ -61,6 +61,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RX_OOO,		/* T: chunks that arrived ahead */
 	MSGPIPE_STAT_RX_WINDOW_ERRORS,	/* T: frames past the window */
 	MSGPIPE_STAT_RX_EARLY,		/* T: DATA that overtook its ACCEPT, dropped */
+	MSGPIPE_STAT_ACCEPT_FIRST,	/* T: ACCEPTs that came without their SYNC_ACK */
 	MSGPIPE_STAT_CONN_LOSSES,	/* T: connections lost under sessions */
 	MSGPIPE_STAT_RECONNECTS,	/* T: pipes given a new connection */
 	MSGPIPE_STAT_TX_INVALID,	/* T: frames not sent: their session closed */

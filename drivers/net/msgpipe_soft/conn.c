@@ -140,6 +140,14 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 			return 0;
 		}
 	}
+	/* Gone with the connection as it left: the peer never sees it.
+	 * Only what the host or the flow repeats after a loss comes again.
+	 */
+	if (f.type == READ_ONCE(msa_knobs.lose_type)) {
+		msa_stat_add(MSA_STAT_LOST, 1);
+		msa_conn_reset(conn);
+		return 0;
+	}
 	if (f.chunk_len) {
 		err = msgpipe_chain_walk(tx->chain, 0, f.chunk_len,
 					 msa_walk_bvec, &w);

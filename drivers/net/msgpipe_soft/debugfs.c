@@ -27,6 +27,8 @@ module_param_named(attach_delay_ms, msa_knobs.attach_delay_ms, uint, 0644);
 module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
 module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
 module_param_named(max_inflight_kb, msa_knobs.max_inflight_kb, uint, 0644);
+module_param_named(lose_type, msa_knobs.lose_type, uint, 0644);
+MODULE_PARM_DESC(lose_type, "frames of this type lost with their connection (testing)");
 MODULE_PARM_DESC(max_inflight_kb, "cap on zero-copy bytes TCP holds (0: none)");
 /* The reset knob takes a mask of connection slots; -1 means all. */
 static int msa_reset_set(const char *val, const struct kernel_param *kp)
@@ -103,6 +105,7 @@ static const char * const msa_stat_names[MSA_STAT_NR] = {
 	[MSA_STAT_TLS_CLOSED] = "tls_closed",
 	[MSA_STAT_TLS_ALERTS] = "tls_alerts",
 	[MSA_STAT_TLS_ALERTS_SENT] = "tls_alerts_sent",
+	[MSA_STAT_LOST] = "lost_frames",
 };
 
 /* Contract knobs; the order is enum msa_knob's. */
@@ -129,6 +132,9 @@ const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR] = {
 				 .max = U64_MAX,
 				 .flags = MSGPIPE_KNOB_F_WRITE_ONLY |
 					  MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_LOSE_TYPE] = { .name = "lose_type",
+				 .max = MSGPIPE_T_MAX - 1,
+				 .flags = MSGPIPE_KNOB_F_TESTING },
 };
 
 static u32 *msa_knob_u32(unsigned int idx)
@@ -146,6 +152,8 @@ static u32 *msa_knob_u32(unsigned int idx)
 		return &msa_knobs.retire_ms;
 	case MSA_KNOB_MAX_INFLIGHT_KB:
 		return &msa_knobs.max_inflight_kb;
+	case MSA_KNOB_LOSE_TYPE:
+		return &msa_knobs.lose_type;
 	}
 	return NULL;
 }
@@ -236,6 +244,8 @@ int msa_debugfs_init(void)
 			   &msa_knobs.retire_ms);
 	debugfs_create_u32("max_inflight_kb", 0644, msa_debugfs,
 			   &msa_knobs.max_inflight_kb);
+	debugfs_create_u32("lose_type", 0644, msa_debugfs,
+			   &msa_knobs.lose_type);
 	debugfs_create_file_unsafe("reset_conns", 0200, msa_debugfs, NULL,
 				   &msa_reset_fops);
 	return 0;

@@ -199,6 +199,7 @@ enum msa_stat {
 	MSA_STAT_TLS_CLOSED,	/* TLS connections ended by a non-data record */
 	MSA_STAT_TLS_ALERTS,	/* of those, by an alert */
 	MSA_STAT_TLS_ALERTS_SENT, /* fatal alerts sent (knob tls_alert) */
+	MSA_STAT_LOST,		/* frames lost with a connection (knob lose_type) */
 	MSA_STAT_NR,
 };
 
@@ -217,6 +218,9 @@ enum msa_stat {
  *                  this long (ETIMEDOUT)
  * @max_inflight_kb: hand TCP no more zero-copy payload than this until it
  *                  releases some (0: no cap)
+ * @lose_type:      frames of this type (0: none) are lost with their
+ *                  connection: reported sent, never written, and the
+ *                  connection reset (a loss the peer cannot repeat)
  */
 struct msa_knobs {
 	bool		data_crc;
@@ -227,6 +231,7 @@ struct msa_knobs {
 	u32		ack_timeout_ms;
 	u32		retire_ms;
 	u32		max_inflight_kb;
+	u32		lose_type;
 };
 
 /* The knobs offered through the contract (msgpipectl agent set). */
@@ -241,6 +246,7 @@ enum msa_knob {
 	MSA_KNOB_RESET_CONNS,
 	MSA_KNOB_ATTACH_DELAY_MS,
 	MSA_KNOB_TLS_ALERT,
+	MSA_KNOB_LOSE_TYPE,
 	MSA_KNOB_NR
 };
 

@@ -598,6 +598,28 @@ static void on_ack(struct obs_conn *c, int dir, const struct hdr *h,
 	grant(s, h->stream_seq + h->window, h->msg_seq + h->msg_window);
 }
 
+/* The destination's first answer to a SYNC (SYNC_ACK, or an ACCEPT whose
+ * SYNC_ACK was lost): pair the two halves. False if no SYNC asked.
+ */
+static bool on_answer(struct obs_conn *c, int dir, const struct hdr *h)
+{
+	struct obs *o = c->o;
+	struct half *s, *p;
+
+	p = half_find(o, c->token, !dir, h->dst_sid);
+	if (!p || !p->opener || (p->peer_sid && p->peer_sid != h->src_sid))
+		return false;
+	s = half_get(o, c->token, dir, h->src_sid);
+	if (!s)
+		return true;
+	if (s->opener || s->fin || s->reset)
+		half_reset(s);
+	p->peer_sid = h->src_sid;
+	s->peer_sid = h->dst_sid;
+	s->dest = true;
+	return true;
+}
+
 static void on_session_frame(struct obs_conn *c, int dir, const struct hdr *h)
 {
 	struct obs *o = c->o;
@@ -620,25 +642,26 @@ static void on_session_frame(struct obs_conn *c, int dir, const struct hdr *h)
 		grant(s, h->window, h->msg_window);
 		break;
 	case T_SYNC_ACK:
-		p = half_find(o, c->token, !dir, h->dst_sid);
-		if (!p || !p->opener || (p->peer_sid && p->peer_sid != h->src_sid)) {
+		if (!on_answer(c, dir, h))
 			report(c, dir, "SYNC_ACK to no SYNC");
-			return;
-		}
-		s = half_get(o, c->token, dir, h->src_sid);
-		if (!s)
-			return;
-		if (s->opener || s->fin || s->reset)
-			half_reset(s);
-		p->peer_sid = h->src_sid;
-		s->peer_sid = h->dst_sid;
-		s->dest = true;
 		break;
 	case T_ACCEPT:
 		s = half_find(o, c->token, dir, h->src_sid);
+		/* Its SYNC_ACK may have been lost with a connection before it
+		 * reached the wire: the ACCEPT answers the SYNC as well.
+		 */
+		if (!s || !s->dest) {
+			if (!on_answer(c, dir, h)) {
+				report(c, dir, "ACCEPT to no SYNC");
+				return;
+			}
+			s = half_find(o, c->token, dir, h->src_sid);
+			if (!s)		/* the observer's table is full */
+				return;
+		}
 		p = half_find(o, c->token, !dir, h->dst_sid);
-		if (!s || !s->dest || !p || s->peer_sid != h->dst_sid) {
-			report(c, dir, "ACCEPT before SYNC_ACK");
+		if (!p || s->peer_sid != h->dst_sid) {
+			report(c, dir, "ACCEPT names another session");
 			return;
 		}
 		s->accepted = true;

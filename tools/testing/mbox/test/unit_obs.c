@@ -289,6 +289,38 @@ TEST_F(obs, obs_feed__data_before_accept)
 	EXPECT_NE(NULL, strstr(obs_violation(self->o, 0), "ACCEPT"));
 }
 
+/* A SYNC_ACK lost with its connection before it reached the wire: the
+ * ACCEPT alone answers the SYNC, and the session is READY.
+ */
+TEST_F(obs, obs_feed__accept_without_sync_ack)
+{
+	struct fr h = { .type = HELLO, .stream = 1, .total = 1 }, f;
+
+	send_fr(self->c, 0, &h, NULL);
+	send_fr(self->c, 1, &h, NULL);
+	send_fr(self->c, 0, &(struct fr){ .type = SYNC, .port = 4500, .src = 5,
+		.win = 100000, .mwin = 4 }, NULL);
+	send_fr(self->c, 1, &(struct fr){ .type = ACCEPT, .dst = 5, .src = 9,
+		.win = 100000, .mwin = 4 }, NULL);
+	f = data(1, 0, 0, 100, 100);
+	send_fr(self->c, 0, &f, self->pay);
+	EXPECT_EQ(0, violations(self->o)) {
+		TH_LOG("%s", obs_violation(self->o, 0));
+	}
+}
+
+TEST_F(obs, obs_feed__accept_to_no_sync)
+{
+	struct fr h = { .type = HELLO, .stream = 1, .total = 1 };
+
+	send_fr(self->c, 0, &h, NULL);
+	send_fr(self->c, 1, &h, NULL);
+	send_fr(self->c, 1, &(struct fr){ .type = ACCEPT, .dst = 5, .src = 9,
+		.win = 100000, .mwin = 4 }, NULL);
+	EXPECT_EQ(1, violations(self->o));
+	EXPECT_NE(NULL, strstr(obs_violation(self->o, 0), "no SYNC"));
+}
+
 TEST_F(obs, obs_feed__past_window)
 {
 	struct fr f;
