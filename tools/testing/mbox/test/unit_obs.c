@@ -90,7 +90,8 @@ static uint64_t violations(struct obs *o)
 }
 
 /* HELLO both ways, a session 5 (dialer) <-> 9 (acceptor), READY. */
-static void open_session(struct obs_conn *c, uint32_t win, uint32_t mwin)
+/* HELLOs both ways, then session 5's SYNC to port 4500. */
+static void hello_sync(struct obs_conn *c, uint32_t win, uint32_t mwin)
 {
 	struct fr h = { .type = HELLO, .stream = 0xabcdef, .total = 8, .off = 3 };
 
@@ -98,6 +99,11 @@ static void open_session(struct obs_conn *c, uint32_t win, uint32_t mwin)
 	send_fr(c, 1, &h, NULL);
 	send_fr(c, 0, &(struct fr){ .type = SYNC, .port = 4500, .src = 5,
 		.win = win, .mwin = mwin }, NULL);
+}
+
+static void open_session(struct obs_conn *c, uint32_t win, uint32_t mwin)
+{
+	hello_sync(c, win, mwin);
 	send_fr(c, 1, &(struct fr){ .type = SYNC_ACK, .dst = 5, .src = 9 }, NULL);
 	send_fr(c, 1, &(struct fr){ .type = ACCEPT, .dst = 5, .src = 9,
 		.win = win, .mwin = mwin }, NULL);
@@ -275,12 +281,9 @@ TEST_F(obs, obs_feed__stray_field)
 
 TEST_F(obs, obs_feed__data_before_accept)
 {
-	struct fr h = { .type = HELLO, .stream = 1, .total = 1 }, f;
+	struct fr f;
 
-	send_fr(self->c, 0, &h, NULL);
-	send_fr(self->c, 1, &h, NULL);
-	send_fr(self->c, 0, &(struct fr){ .type = SYNC, .port = 4500, .src = 5,
-		.win = 100000, .mwin = 4 }, NULL);
+	hello_sync(self->c, 100000, 4);
 	send_fr(self->c, 1, &(struct fr){ .type = SYNC_ACK, .dst = 5, .src = 9 },
 		NULL);
 	f = data(1, 0, 0, 100, 100);
@@ -294,12 +297,9 @@ TEST_F(obs, obs_feed__data_before_accept)
  */
 TEST_F(obs, obs_feed__accept_without_sync_ack)
 {
-	struct fr h = { .type = HELLO, .stream = 1, .total = 1 }, f;
+	struct fr f;
 
-	send_fr(self->c, 0, &h, NULL);
-	send_fr(self->c, 1, &h, NULL);
-	send_fr(self->c, 0, &(struct fr){ .type = SYNC, .port = 4500, .src = 5,
-		.win = 100000, .mwin = 4 }, NULL);
+	hello_sync(self->c, 100000, 4);
 	send_fr(self->c, 1, &(struct fr){ .type = ACCEPT, .dst = 5, .src = 9,
 		.win = 100000, .mwin = 4 }, NULL);
 	f = data(1, 0, 0, 100, 100);
