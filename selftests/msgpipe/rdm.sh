@@ -13,6 +13,9 @@
 #     sender of priority items, each sent when the last completed, to one
 #     batch per 300 ms.
 #  3. Namespace defaults over netlink reach new sockets.
+#  4. Payloads are parsed where they landed: in 1, hardly any BATCH is
+#     copied to linear memory; with rx_scatter (scattered pages) each
+#     multi-page one is, and the items still arrive intact.
 # run.sh checks afterwards that every counter is back to 0 and rmmod works.
 #
 #   +----------------------+          +-------------------------------+
@@ -41,7 +44,7 @@ before() { host_stat "$1" > "$T/$1.0"; }
 delta() { echo $(($(host_stat "$1") - $(cat "$T/$1.0"))); }
 
 # 1. Many destinations.
-for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements; do
+for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements rx_linear_copies; do
 	before $c
 done
 TOTAL=$((N * ITEMS + MULTI * 500))
@@ -82,6 +85,9 @@ else
 		test $((acks * 3)) -lt "$items"
 fi
 check "the down destination was retried" test "$(host_stat rdm_open_fails)" -gt 0
+copies=$(delta rx_linear_copies)
+check "BATCH payloads read in place: $copies linear copies, $(delta rdm_batches_sent) BATCH frames" \
+	test $((copies * 10)) -lt "$(delta rdm_batches_sent)"
 
 # 2. Throttling: 10 priority items (one batch each) to one destination,
 # each sent once the one before completed.
@@ -113,4 +119,23 @@ check "a new socket takes them" \
 	bash -c "ip netns exec $NSA $BIN/mp_rdm show | grep -q 'size 0 retry_ms 2000 retries 7'"
 check "an out-of-range default is refused with a message" \
 	bash -c "ip netns exec $NSA $CTL defaults set rdm_retries 1000 2>&1 | grep -q range"
+
+# 4. Scattered receive pages: 20 destinations x 8 items, each
+# destination's in one BATCH of three pages, copied to be parsed, intact.
+knob msgpipe rx_scatter 1
+before rx_linear_copies
+nb "$BIN/mp_rdm" recv --port 7000 --socks 20 --total 160 --timeout 60 \
+	> "$T/srecv" 2>&1 &
+rpid=$!
+wait_listening "$T/srecv" || fail "scatter receiver did not start"
+na "$BIN/mp_rdm" send --net 10.79.0.0 --port 7000 --dests 20 --items 8 \
+	--batch 65536 --time-us 200000 --timeout $((60 * MP_SCALE)) > "$T/ssend" 2>&1
+src=$?
+wait $rpid
+rrc=$?
+knob msgpipe rx_scatter 0
+check "scattered pages: 160 items completed, each once and intact (rc $src, $rrc)" \
+	test "$src$rrc" = 00
+check "scattered pages: BATCH payloads copied to be parsed ($(delta rx_linear_copies))" \
+	test "$(delta rx_linear_copies)" -gt 0
 [ $FAILS = 0 ]

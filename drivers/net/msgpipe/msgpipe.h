@@ -615,6 +615,9 @@ void msgpipe_session_reset(struct msgpipe_sock *msk, int err);
 void msgpipe_session_purge_work(struct work_struct *work);
 void msgpipe_sk_wake(struct sock *sk);
 
+/* rxbuf.c */
+const void *msgpipe_rxbuf_view(const struct msgpipe_rxbuf *buf, void **copy);
+
 /* rx.c */
 void msgpipe_rx_window_init(struct msgpipe_sock *msk, struct msgpipe_frame *f);
 void msgpipe_rx_ack(struct msgpipe_sock *msk);

@@ -176,7 +176,9 @@ struct msgpipe_rdm_batch {
  * @len:     payload bytes
  * @nr_items: items in it
  * @cursor:  where the next item to read starts in @data
- * @data:    the payload, validated
+ * @buf:     the payload's pages
+ * @data:    the payload, validated: @buf's pages read in place, or @copy
+ * @copy:    a linear copy of @buf, when its pages are not contiguous
  */
 struct msgpipe_rdm_rxbatch {
 	struct list_head	node;
@@ -189,7 +191,9 @@ struct msgpipe_rdm_rxbatch {
 	u32			len;
 	u32			nr_items;
 	u32			cursor;
-	u8			*data;
+	struct msgpipe_rxbuf	*buf;
+	const u8		*data;
+	void			*copy;
 };
 
 /**
@@ -306,7 +310,6 @@ int msgpipe_rdm_recvmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 			     size_t len, int flags);
 void msgpipe_rdm_rx_purge(struct msgpipe_rdm *rdm);
 void msgpipe_rdm_rx_work(struct work_struct *work);
-void *msgpipe_rxbuf_linear(const struct msgpipe_rxbuf *buf);
 int msgpipe_rdm_post(struct msgpipe_pipe *pipe, struct msgpipe_sock *msk,
 		     const struct msgpipe_frame *f, struct page **pages,
 		     u32 nr_pages, u32 len);

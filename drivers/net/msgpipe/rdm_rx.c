@@ -32,29 +32,6 @@
 #define MSGPIPE_RDM_OVERFLOW_MS	20
 
 /**
- * msgpipe_rxbuf_linear() - a received payload as one buffer
- * @buf: the payload
- *
- * Return: a kvmalloc'ed copy (kvfree() it), or NULL.
- */
-void *msgpipe_rxbuf_linear(const struct msgpipe_rxbuf *buf)
-{
-	u32 i, off = 0;
-	u8 *p;
-
-	p = kvmalloc(buf->len, GFP_KERNEL);
-	if (!p)
-		return NULL;
-	for (i = 0; off < buf->len; i++) {
-		u32 n = min_t(u32, buf->len - off, PAGE_SIZE);
-
-		memcpy_from_page(p + off, buf->pages[i], 0, n);
-		off += n;
-	}
-	return p;
-}
-
-/**
  * msgpipe_rdm_post() - post an RDM frame whose payload is in pages
  * @pipe:     the pipe
  * @msk:      the socket it belongs to (a reference is taken), or NULL
@@ -142,7 +119,8 @@ static void msgpipe_rdm_rxbatch_free(struct msgpipe_rdm_rxbatch *rb)
 {
 	if (rb->pipe)
 		msgpipe_pipe_put(rb->pipe);
-	kvfree(rb->data);
+	kvfree(rb->copy);
+	msgpipe_rxbuf_free(rb->buf);
 	kfree(rb);
 	msgpipe_stat_dec(MSGPIPE_STAT_RDM_RX_BATCHES);
 }
@@ -266,15 +244,17 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 	struct msgpipe_sock *msk;
 	struct msgpipe_rdm *rdm;
 	bool first, now, prio;
-	u8 *data;
+	const u8 *data;
+	void *copy;
 	int err;
 
 	if (!buf)
 		return -EPROTO;
-	data = msgpipe_rxbuf_linear(buf);
-	msgpipe_rxbuf_free(buf);
-	if (!data)
+	data = msgpipe_rxbuf_view(buf, &copy);
+	if (!data) {
+		msgpipe_rxbuf_free(buf);
 		return 0;	/* resent by the origin */
+	}
 	err = msgpipe_rdm_rx_check(f, data, &prio);
 	if (err)
 		goto out_free;
@@ -310,8 +290,12 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 	rb->prio = prio;
 	rb->len = f->chunk_len;
 	rb->nr_items = f->total_len;
+	/* The batch owns the payload from here: read where it landed. */
+	rb->buf = buf;
 	rb->data = data;
-	data = NULL;
+	rb->copy = copy;
+	buf = NULL;
+	copy = NULL;
 
 	spin_lock(&rdm->lock);
 	if (rdm->orphan) {
@@ -361,7 +345,8 @@ out_put:
 	kfree(seen);
 	sock_put(&msk->sk);
 out_free:
-	kvfree(data);
+	kvfree(copy);
+	msgpipe_rxbuf_free(buf);
 	return err;
 }
 

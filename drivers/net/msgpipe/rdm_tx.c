@@ -642,17 +642,19 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 	struct msgpipe_net *mn = pipe->mn;
 	struct msgpipe_rdm_batch *b;
 	int err = 0, status;
+	const void *data;
+	void *copy;
 	u64 hi, lo;
-	void *data;
 	u32 i;
 
 	msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_FRAMES_RX);
 	if (!buf)
 		return -EPROTO;
-	data = msgpipe_rxbuf_linear(buf);
-	msgpipe_rxbuf_free(buf);
-	if (!data)
+	data = msgpipe_rxbuf_view(buf, &copy);
+	if (!data) {
+		msgpipe_rxbuf_free(buf);
 		return 0;	/* the batches are resent, acknowledged again */
+	}
 	for (i = 0; i < f->total_len; i++) {
 		struct msgpipe_rdm *rdm = NULL;
 
@@ -687,7 +689,8 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 		spin_unlock(&rdm->lock);
 		sock_put(&rdm->msk->sk);
 	}
-	kvfree(data);
+	kvfree(copy);
+	msgpipe_rxbuf_free(buf);
 	return err;
 }
 

@@ -90,6 +90,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_HS_DONE] = "hs_done",
 	[MSGPIPE_STAT_HS_FAILED] = "hs_failed",
 	[MSGPIPE_STAT_INSECURE_REFUSED] = "insecure_refused",
+	[MSGPIPE_STAT_RX_LINEAR_COPIES] = "rx_linear_copies",
 };
 
 /* Fault knobs; also module parameters, for when debugfs is locked down. */

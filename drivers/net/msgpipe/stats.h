@@ -93,6 +93,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_HS_DONE,		/* T: connections admitted after a TLS handshake */
 	MSGPIPE_STAT_HS_FAILED,		/* T: TLS handshakes failed (no daemon, timeout, refused) */
 	MSGPIPE_STAT_INSECURE_REFUSED,	/* T: plain connections refused: security required */
+	MSGPIPE_STAT_RX_LINEAR_COPIES,	/* T: payloads copied to be parsed (pages not contiguous) */
 	MSGPIPE_STAT_NR,
 };
 
