@@ -15,7 +15,10 @@
 #  3. Namespace defaults over netlink reach new sockets.
 #  4. Payloads are parsed where they landed: in 1, hardly any BATCH is
 #     copied to linear memory; with rx_scatter (scattered pages) each
-#     multi-page one is, and the items still arrive intact.
+#     multi-page one is, and the items still arrive intact. The sender
+#     stages items' bytes in pages it reuses (in 1, more than twice as
+#     many reuses as fresh pages), and reuses the pages of acknowledged
+#     batches.
 # run.sh checks afterwards that every counter is back to 0 and rmmod works.
 #
 #   +----------------------+          +-------------------------------+
@@ -44,7 +47,8 @@ before() { host_stat "$1" > "$T/$1.0"; }
 delta() { echo $(($(host_stat "$1") - $(cat "$T/$1.0"))); }
 
 # 1. Many destinations.
-for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements rx_linear_copies; do
+for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements rx_linear_copies \
+	 rdm_stage_allocs rdm_stage_reuses rdm_page_reuses; do
 	before $c
 done
 TOTAL=$((N * ITEMS + MULTI * 500))
@@ -88,6 +92,12 @@ check "the down destination was retried" test "$(host_stat rdm_open_fails)" -gt 
 copies=$(delta rx_linear_copies)
 check "BATCH payloads read in place: $copies linear copies, $(delta rdm_batches_sent) BATCH frames" \
 	test $((copies * 10)) -lt "$(delta rdm_batches_sent)"
+fresh=$(delta rdm_stage_allocs)
+reused=$(delta rdm_stage_reuses)
+check "items' bytes staged in reused pages: $reused reuses, $fresh fresh pages" \
+	test $((fresh * 2)) -lt "$reused"
+check "BATCH pages reused ($(delta rdm_page_reuses) times)" \
+	test "$(delta rdm_page_reuses)" -gt 0
 
 # 2. Throttling: 10 priority items (one batch each) to one destination,
 # each sent once the one before completed.

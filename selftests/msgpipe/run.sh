@@ -46,7 +46,7 @@ case " $TESTS " in
 *" / "*) SCAN_EACH=0 ;;
 *) SCAN_EACH=1 ;;
 esac
-GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen ioc_regions ioc_cqes hs_pending"
+GAUGES_HOST="socks sessions pipes listeners tx_bufs tx_pages tx_unacked_bytes tx_msgs_open pinned_pages rx_bufs rx_pages rx_queued_bytes rdm_items rdm_batches rdm_dests rdm_rx_batches rdm_seen rdm_stage_pages rdm_spare_pages ioc_regions ioc_cqes hs_pending"
 GAUGES_AGENT="pipes conns tx_queued unacked_ranges unacked_bytes zc_inflight inflight_bytes"
 pass=0 failc=0 skip=0 n=0
 

@@ -52,6 +52,8 @@ extern const struct msgpipe_rdm_tunable msgpipe_rdm_tunables[MSGPIPE_RDM_NR_TUN]
 extern struct proto_ops msgpipe_rdm_ops;
 int msgpipe_rdm_tun_set(struct msgpipe_rdm_tun *t, unsigned int idx, u64 val);
 
+struct msgpipe_rdm_stage;
+
 /**
  * struct msgpipe_rdm_item - one transmission item (one sendmsg())
  * @node:    in the active or closed element, then in @rdm->done
@@ -63,14 +65,13 @@ int msgpipe_rdm_tun_set(struct msgpipe_rdm_tun *t, unsigned int idx, u64 val);
  * @pending: destinations that have not answered, plus one while the
  *           split still needs @data
  * @nfailed: destinations that failed
- * @data:    the bytes, copied at sendmsg(); freed once split into batches
- *           unless @data_inline
- * @data_inline: @data lies in the item's own allocation (a small item)
+ * @data:    the bytes, copied at sendmsg(); given up once split into
+ *           batches
+ * @stage:   the stage page holding @data (an item of up to a page), or
+ *           NULL: @data is its own allocation
  * @dests:   the destinations, in the item's own allocation
  * @status:  per destination: 0 or -errno, valid once answered
  */
-/* An item, its destinations and bytes up to this size: one allocation. */
-#define MSGPIPE_RDM_INLINE_MAX	4096
 
 struct msgpipe_rdm_item {
 	struct list_head	node;
@@ -81,8 +82,8 @@ struct msgpipe_rdm_item {
 	u32			ndest;
 	u32			pending;
 	u32			nfailed;
-	bool			data_inline;
 	void			*data;
+	struct msgpipe_rdm_stage *stage;
 	struct sockaddr_msgpipe	*dests;
 	s32			status[];
 };
@@ -247,6 +248,11 @@ struct msgpipe_rdm_seen {
  * @orphan:      the socket was closed: completions are dropped
  * @orphan_deadline: jiffies after which a closed socket gives up
  * @shut:        shutdown(SHUT_WR) or close(): no more items
+ * @stage:       the page items' bytes are being carved from (rdm_stage.c)
+ * @spares:      stage pages with no item, for the next ones
+ * @nr_spares:   how many
+ * @spare_pages: pages of ended batches, for the next ones
+ * @nr_spare_pages: how many
  * @free_work:   frees this once the sock is gone
  */
 struct msgpipe_rdm {
@@ -282,6 +288,11 @@ struct msgpipe_rdm {
 	bool			orphan;
 	unsigned long		orphan_deadline;
 	bool			shut;
+	struct msgpipe_rdm_stage *stage;
+	struct list_head	spares;
+	u32			nr_spares;
+	struct list_head	spare_pages;
+	u32			nr_spare_pages;
 	struct work_struct	free_work;
 };
 
@@ -301,6 +312,14 @@ int msgpipe_rdm_rx_throttle(struct msgpipe_pipe *pipe,
 bool msgpipe_rdm_unhash(struct msgpipe_net *mn,
 			struct msgpipe_rdm_batch *b);
 void msgpipe_rdm_destruct(struct msgpipe_sock *msk);
+
+/* rdm_stage.c */
+void *msgpipe_rdm_stage_get(struct msgpipe_rdm *rdm, u32 len,
+			    struct msgpipe_rdm_stage **sp);
+void msgpipe_rdm_stage_put(struct msgpipe_rdm *rdm, struct msgpipe_rdm_stage *s);
+void msgpipe_rdm_stage_release(struct msgpipe_rdm *rdm);
+struct page *msgpipe_rdm_page_get(struct msgpipe_rdm *rdm);
+void msgpipe_rdm_page_put(struct msgpipe_rdm *rdm, struct page *page);
 
 /* rdm_rx.c */
 int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,

@@ -104,22 +104,29 @@ struct msgpipe_rdm *msgpipe_rdm_alloc(struct msgpipe_sock *msk)
 	INIT_LIST_HEAD(&rdm->rx_active);
 	INIT_DELAYED_WORK(&rdm->rx_work, msgpipe_rdm_rx_work);
 	INIT_LIST_HEAD(&rdm->rxq);
+	INIT_LIST_HEAD(&rdm->spares);
+	INIT_LIST_HEAD(&rdm->spare_pages);
 	hash_init(rdm->seen);
 	INIT_LIST_HEAD(&rdm->seen_fifo);
 	return rdm;
 }
 
-/* Drop the item's own copy of its bytes (an inline one stays). */
-static void msgpipe_rdm_item_drop_data(struct msgpipe_rdm_item *item)
+/* Give up the item's own copy of its bytes. Not under rdm->lock. */
+static void msgpipe_rdm_item_drop_data(struct msgpipe_rdm *rdm,
+				       struct msgpipe_rdm_item *item)
 {
-	if (!item->data_inline)
+	if (item->stage)
+		msgpipe_rdm_stage_put(rdm, item->stage);
+	else
 		kvfree(item->data);
+	item->stage = NULL;
 	item->data = NULL;
 }
 
-static void msgpipe_rdm_item_free(struct msgpipe_rdm_item *item)
+static void msgpipe_rdm_item_free(struct msgpipe_rdm *rdm,
+				  struct msgpipe_rdm_item *item)
 {
-	msgpipe_rdm_item_drop_data(item);
+	msgpipe_rdm_item_drop_data(rdm, item);
 	kfree(item);
 }
 
@@ -135,7 +142,7 @@ static void msgpipe_rdm_item_put(struct msgpipe_rdm *rdm,
 		return;
 	msgpipe_stat_dec(MSGPIPE_STAT_RDM_ITEMS);
 	msgpipe_stat_inc(MSGPIPE_STAT_RDM_COMPLETIONS);
-	msgpipe_rdm_item_drop_data(item);
+	msgpipe_rdm_item_drop_data(rdm, item);
 	spin_lock(&rdm->lock);
 	rdm->inflight -= msgpipe_rdm_cost(item);
 	rdm->pending--;
@@ -149,7 +156,7 @@ static void msgpipe_rdm_item_put(struct msgpipe_rdm *rdm,
 		msgpipe_sk_wake(&rdm->msk->sk);
 		return;
 	}
-	msgpipe_rdm_item_free(item);
+	msgpipe_rdm_item_free(rdm, item);
 	if (!rdm->pending)
 		msgpipe_rdm_release_id(rdm->msk);
 }
@@ -186,7 +193,7 @@ static void msgpipe_rdm_batch_end(struct msgpipe_rdm *rdm,
 	for (i = 0; i < b->nr_items; i++)
 		msgpipe_rdm_answer(rdm, b->refs[i].item, b->refs[i].idx, status);
 	for (i = 0; i < b->nr_pages; i++)
-		__free_page(b->pages[i]);
+		msgpipe_rdm_page_put(rdm, b->pages[i]);
 	msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, -(s64)b->nr_pages);
 	msgpipe_stat_dec(MSGPIPE_STAT_RDM_BATCHES);
 	rdm->nr_batches--;
@@ -259,6 +266,7 @@ static void msgpipe_rdm_copy_to_pages(struct page **pages, u32 off,
 static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 				   struct msgpipe_rdm_batch *b)
 {
+	static const u8 zero[4];
 	struct msgpipe_net *mn = rdm->msk->mn;
 	u32 i, off = 0, n = DIV_ROUND_UP(b->len, PAGE_SIZE);
 
@@ -268,7 +276,7 @@ static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 	if (!b->pages)
 		goto err_fail;
 	for (; b->nr_pages < n; b->nr_pages++) {
-		b->pages[b->nr_pages] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		b->pages[b->nr_pages] = msgpipe_rdm_page_get(rdm);
 		if (!b->pages[b->nr_pages])
 			goto err_fail;
 		msgpipe_stat_inc(MSGPIPE_STAT_TX_PAGES);
@@ -283,7 +291,11 @@ static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 		msgpipe_rdm_copy_to_pages(b->pages, off, &h, sizeof(h));
 		off += sizeof(h);
 		msgpipe_rdm_copy_to_pages(b->pages, off, item->data, item->len);
-		off += ALIGN(item->len, 4);
+		off += item->len;
+		/* The pages may hold an earlier batch: pad with zeroes. */
+		msgpipe_rdm_copy_to_pages(b->pages, off, zero,
+					  ALIGN(item->len, 4) - item->len);
+		off = ALIGN(off, 4);
 	}
 	b->guid_hi = mn->guid_hi;
 	b->guid_lo = atomic64_inc_return(&mn->guid_lo);
@@ -382,7 +394,7 @@ static void msgpipe_rdm_split(struct msgpipe_rdm *rdm, struct list_head *items)
 	}
 	/* Every batch is sealed: the items' own copies can go. */
 	for (k = 0; k < ni; k++) {
-		msgpipe_rdm_item_drop_data(its[k]);
+		msgpipe_rdm_item_drop_data(rdm, its[k]);
 		msgpipe_rdm_item_put(rdm, its[k]);
 	}
 	kvfree(touched);
@@ -833,7 +845,7 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	struct msgpipe_rdm_args a = {};
 	struct msgpipe_rdm *rdm = msk->rdm;
 	struct msgpipe_rdm_item *item;
-	bool now, arm, inline_data;
+	bool now, arm;
 	size_t isz, dsz;
 	long timeo;
 	int err;
@@ -841,14 +853,14 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	err = msgpipe_rdm_parse(msg, &a);
 	if (err)
 		return err;
-	/* One allocation: the item, its destinations and, when small, its
-	 * bytes (a large item's bytes go as soon as its batches are sealed).
+	/* One allocation: the item and its destinations. Its bytes go to a
+	 * stage page (up to a page) or their own allocation, until its
+	 * batches are sealed.
 	 */
 	dsz = a.ndest * sizeof(*a.src);
 	isz = struct_size(item, status, a.ndest);
 	isz = ALIGN(isz, sizeof(u64));
-	inline_data = isz + dsz + len <= MSGPIPE_RDM_INLINE_MAX;
-	item = kzalloc(isz + dsz + (inline_data ? len : 0), GFP_KERNEL);
+	item = kzalloc(isz + dsz, GFP_KERNEL);
 	if (!item)
 		return -ENOMEM;
 	item->dests = (void *)item + isz;
@@ -861,8 +873,8 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	item->flags = a.opts.flags;
 	item->cookie = a.opts.cookie;
 	item->pending = a.ndest + 1;
-	item->data_inline = inline_data;
-	item->data = inline_data ? (void *)item->dests + dsz :
+	item->data = len <= PAGE_SIZE ?
+		     msgpipe_rdm_stage_get(rdm, len, &item->stage) :
 		     kvmalloc(len, GFP_KERNEL);
 	err = -ENOMEM;
 	if (!item->data)
@@ -906,7 +918,7 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	return len;
 
 err_item:
-	msgpipe_rdm_item_free(item);
+	msgpipe_rdm_item_free(rdm, item);
 	return err;
 }
 
@@ -975,7 +987,7 @@ int msgpipe_rdm_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 		memcpy(d->status, item->status, item->ndest * sizeof(s32));
 		used += sz;
 		list_del(&item->node);
-		msgpipe_rdm_item_free(item);
+		msgpipe_rdm_item_free(rdm, item);
 	}
 	err = put_cmsg(msg, SOL_MSGPIPE, MSGPIPE_RDM_DONE, used, buf);
 	kvfree(buf);
@@ -1011,7 +1023,7 @@ void msgpipe_rdm_close(struct msgpipe_sock *msk)
 	while ((item = list_first_entry_or_null(&done, struct msgpipe_rdm_item,
 						node))) {
 		list_del(&item->node);
-		msgpipe_rdm_item_free(item);
+		msgpipe_rdm_item_free(rdm, item);
 	}
 	if (!rdm->pending && list_empty(&rdm->closed))
 		msgpipe_rdm_release_id(msk);
@@ -1036,6 +1048,7 @@ static void msgpipe_rdm_free_work(struct work_struct *work)
 		kfree(d);
 	}
 	msgpipe_rdm_rx_purge(rdm);
+	msgpipe_rdm_stage_release(rdm);
 	mutex_destroy(&rdm->mutex);
 	kfree(rdm);
 }

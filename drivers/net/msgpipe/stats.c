@@ -29,6 +29,8 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RDM_DESTS] = "rdm_dests",
 	[MSGPIPE_STAT_RDM_RX_BATCHES] = "rdm_rx_batches",
 	[MSGPIPE_STAT_RDM_SEEN] = "rdm_seen",
+	[MSGPIPE_STAT_RDM_STAGE_PAGES] = "rdm_stage_pages",
+	[MSGPIPE_STAT_RDM_SPARE_PAGES] = "rdm_spare_pages",
 	[MSGPIPE_STAT_IOC_REGIONS] = "ioc_regions",
 	[MSGPIPE_STAT_IOC_CQES] = "ioc_cqes",
 	[MSGPIPE_STAT_HS_PENDING] = "hs_pending",
@@ -91,6 +93,9 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_HS_FAILED] = "hs_failed",
 	[MSGPIPE_STAT_INSECURE_REFUSED] = "insecure_refused",
 	[MSGPIPE_STAT_RX_LINEAR_COPIES] = "rx_linear_copies",
+	[MSGPIPE_STAT_RDM_STAGE_ALLOCS] = "rdm_stage_allocs",
+	[MSGPIPE_STAT_RDM_STAGE_REUSES] = "rdm_stage_reuses",
+	[MSGPIPE_STAT_RDM_PAGE_REUSES] = "rdm_page_reuses",
 };
 
 /* Fault knobs; also module parameters, for when debugfs is locked down. */

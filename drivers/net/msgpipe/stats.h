@@ -32,6 +32,8 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RDM_DESTS,		/* G: RDM destinations */
 	MSGPIPE_STAT_RDM_RX_BATCHES,	/* G: RDM batches received, not read */
 	MSGPIPE_STAT_RDM_SEEN,		/* G: RDM GUIDs remembered for dedup */
+	MSGPIPE_STAT_RDM_STAGE_PAGES,	/* G: pages holding RDM items' bytes, or spare */
+	MSGPIPE_STAT_RDM_SPARE_PAGES,	/* G: RDM batch pages kept for the next batches */
 	MSGPIPE_STAT_IOC_REGIONS,	/* G: regions registered by ioctl */
 	MSGPIPE_STAT_IOC_CQES,		/* G: posted messages not reaped */
 	MSGPIPE_STAT_HS_PENDING,	/* G: connections waiting for their TLS handshake */
@@ -94,6 +96,9 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_HS_FAILED,		/* T: TLS handshakes failed (no daemon, timeout, refused) */
 	MSGPIPE_STAT_INSECURE_REFUSED,	/* T: plain connections refused: security required */
 	MSGPIPE_STAT_RX_LINEAR_COPIES,	/* T: payloads copied to be parsed (pages not contiguous) */
+	MSGPIPE_STAT_RDM_STAGE_ALLOCS,	/* T: RDM stage pages allocated */
+	MSGPIPE_STAT_RDM_STAGE_REUSES,	/* T: RDM stage pages used again */
+	MSGPIPE_STAT_RDM_PAGE_REUSES,	/* T: RDM batch pages used again */
 	MSGPIPE_STAT_NR,
 };
 
