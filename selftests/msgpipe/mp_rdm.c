@@ -100,20 +100,31 @@ static void fill(uint8_t *buf, uint32_t dest, uint32_t seq, uint32_t len)
 		buf[i] = pat(dest, seq, i);
 }
 
+/* Every byte after the header differs from its pattern in no bit. One
+ * pass without an early exit, so the compiler vectorises it: the check
+ * costs the receiver of a benchmark little next to the transfer.
+ */
+static int intact(const uint8_t *buf, size_t n, uint32_t dest, uint32_t seq)
+{
+	uint8_t diff = 0;
+	size_t i;
+
+	for (i = sizeof(struct hdr); i < n; i++)
+		diff |= buf[i] ^ pat(dest, seq, i);
+	return !diff;
+}
+
 /* 0 if @buf is an item for @dest (or for all: ~0) of length @n, intact. */
 static int check(const uint8_t *buf, size_t n, uint32_t dest, uint32_t *seq)
 {
 	struct hdr h;
-	uint32_t i;
 
 	if (n < sizeof(h))
 		return -1;
 	memcpy(&h, buf, sizeof(h));
-	if (h.magic != MAGIC || (h.dest != dest && h.dest != ALL) || h.len != n)
+	if (h.magic != MAGIC || (h.dest != dest && h.dest != ALL) || h.len != n ||
+	    !intact(buf, n, h.dest, h.seq))
 		return -1;
-	for (i = sizeof(h); i < n; i++)
-		if (buf[i] != pat(h.dest, h.seq, i))
-			return -1;
 	*seq = h.seq;
 	return 0;
 }
