@@ -135,14 +135,18 @@ static bool parse_endpoint(const char *s, uint8_t ip[16], uint16_t *port)
 }
 
 /*
- * The n-th connection to msgpipe's port in order of appearance, of all
- * (mp) or of those still open (live: no RST, not closed both ways).
+ * The n-th connection to msgpipe's port: of all in order of appearance
+ * (mp), or of those still open, newest first (live: no RST, not closed
+ * both ways). Newest first because a connection that died while the link
+ * was cut never shows its end here: it stays "open" among the oldest,
+ * behind the connections that replaced it.
  */
 static uint32_t nth_mp_flow(unsigned long n, bool live)
 {
-	uint32_t id;
+	uint32_t i, count = mbox_flow_count();
 
-	for (id = 1; id <= mbox_flow_count(); id++) {
+	for (i = 1; i <= count; i++) {
+		uint32_t id = live ? count + 1 - i : i;
 		const struct mbox_flow *fl = mbox_flow_by_id(id);
 
 		if (fl->port[0] != mbox_mp_port && fl->port[1] != mbox_mp_port)
