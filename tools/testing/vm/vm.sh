@@ -9,8 +9,10 @@
 #   vm.sh [options] shell            interactive shell in the guest
 #
 # Options:
-#   --kernel stock|debug|PATH  Debian's linux-image-amd64 (default), the
-#                              debug kernel (debug-kernel.sh), or a bzImage
+#   --kernel stock|next|debug|PATH
+#                              Debian's linux-image-amd64 (default, 6.1), its
+#                              newest 6.12 image (next), the debug kernel
+#                              (debug-kernel.sh), or a bzImage
 #   --moddir DIR               where msgpipe.ko and msgpipe_soft.ko were built
 #                              for that kernel (exported as MP_MODDIR)
 #   --mem MB, --cpus N         guest size (defaults 1024 / 2; debug 2048)
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--cpus) cpus=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--plain) plain=1; shift ;;
-	-h|--help) sed -n '3,23p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
 	run|shell) break ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -66,6 +68,15 @@ stock)
 	kver=$(stock_kver)
 	[ -n "$kver" ] || die "linux-image-amd64 is not installed (make deps)"
 	vmlinuz=/boot/vmlinuz-$kver
+	ktag=$kver
+	;;
+next)
+	# The newest Debian 12 image of the 6.12 series (make deps): the
+	# kernel the 6.5+ branches of the compat header run on.
+	vmlinuz=$(ls /boot/vmlinuz-6.12.*-amd64 2>/dev/null |
+		grep -v -e cloud -e rt | sort -V | tail -n 1)
+	[ -n "$vmlinuz" ] || die "no 6.12 kernel image in /boot (make deps)"
+	kver=${vmlinuz#/boot/vmlinuz-}
 	ktag=$kver
 	;;
 debug)
