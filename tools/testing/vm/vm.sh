@@ -97,8 +97,13 @@ moddir=${moddir:-$ROOT/drivers/net}
 
 # The initramfs: busybox plus, for a modular kernel, the virtio and 9p
 # drivers needed to reach the host root. Everything else comes over 9p.
+# Guests of one kernel may start at once: one builds it under a lock, into
+# a file of its own renamed into place (a half-written one was seen to boot
+# into an init that died at its first instruction).
 initrd=$VMDIR/initrd-$ktag.cpio.gz
-if [ ! -s "$initrd" ] || [ "$initrd" -ot "$ROOT/tools/testing/vm/init" ]; then
+make_initrd() {
+	local stage tmp
+
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,dev,proc,sys,lib/modules}
 	cp /bin/busybox "$stage/bin/busybox" || die "busybox-static missing"
@@ -112,11 +117,20 @@ if [ ! -s "$initrd" ] || [ "$initrd" -ot "$ROOT/tools/testing/vm/init" ]; then
 			basename "$ko" >> "$stage/modules.list"
 		done
 	fi
-	mkdir -p "$VMDIR"
-	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp" &&
-		mv "$initrd.tmp" "$initrd"
-	rm -rf "$stage"
-fi
+	tmp=$(mktemp "$initrd.XXXXXX")
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp" &&
+		mv "$tmp" "$initrd"
+	rm -rf "$stage" "$tmp"
+}
+mkdir -p "$VMDIR"
+(
+	flock 9
+	if [ ! -s "$initrd" ] || [ "$initrd" -ot "$ROOT/tools/testing/vm/init" ] ||
+	   [ "$initrd" -ot /bin/busybox ] || ! gzip -t "$initrd" 2> /dev/null; then
+		make_initrd
+	fi
+) 9> "$VMDIR/initrd.lock"
+gzip -t "$initrd" 2> /dev/null || die "could not build $initrd"
 
 res=$(mktemp -d "$VMDIR/run.XXXXXX")
 {
@@ -161,8 +175,12 @@ echo "vm.sh: accel=$accel cpu=$cpu" >&2
 append="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=1"
 append+=" softlockup_panic=1 hung_task_panic=1 rdinit=/init"
 # Tests run with the allocator checking every object; benchmarks measure
-# the code, not the checks.
-[ -n "$plain" ] || append+=" slub_debug=FZPU page_poison=1 init_on_free=1"
+# the code, not the checks. The debug kernel's KASAN checks every access
+# already (out of bounds, after free, double free, with both stacks):
+# there the allocator's own checks would only find the same later, and
+# cost a tenth of its time.
+[ -n "$plain" ] || [ "$kernel" = debug ] ||
+	append+=" slub_debug=FZPU page_poison=1 init_on_free=1"
 qemu=(qemu-system-x86_64 -machine "q35,accel=$accel" -cpu "$cpu"
       -smp "$cpus" -m "$mem" -nographic -no-reboot -nodefaults
       -kernel "$vmlinuz" -initrd "$initrd" -append "$append"
