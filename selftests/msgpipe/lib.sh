@@ -21,22 +21,37 @@ FAILS=0
 
 # The debug kernel (KASAN, lockdep, kmemleak) runs about ten times slower
 # under TCG: there the tests move MP_SCALE times less data through the same
-# paths. Where kmemleak exists, the default is 16; otherwise 1.
-if [ -z "$MP_SCALE" ]; then
+# paths, and wait MP_SCALE times longer. Where kmemleak exists, the default
+# is 16; otherwise 1.
+if [ -z "${MP_SCALE:-}" ]; then
 	MP_SCALE=1
 	[ -e /sys/kernel/debug/kmemleak ] && MP_SCALE=16
 fi
-# scaled N: N / MP_SCALE (a size in bytes, a count).
-scaled() { echo $(($1 / MP_SCALE)); }
+# scaled N [MIN]: N / MP_SCALE (a size in bytes, a count), at least MIN:
+# what a test needs to prove its point (enough chunks for a 5 % drop to
+# hit, a transfer long enough for its resets) whatever the kernel.
+scaled() {
+	local v=$(($1 / MP_SCALE))
+	[ $# -gt 1 ] && [ $v -lt $2 ] && v=$2
+	echo $v
+}
 # mib N: N bytes in MiB, for messages.
 mib() { echo $(($1 >> 20)); }
 
 log() { printf '# %s\n' "$*"; }
+# skip REASON: this test cannot run on this kernel; run.sh reports REASON.
+skip() {
+	log "SKIP: $*"
+	[ -n "${MP_SKIP_FILE:-}" ] && echo "$*" > "$MP_SKIP_FILE"
+	exit 4
+}
 fail() { printf '# FAIL: %s\n' "$*"; FAILS=$((FAILS + 1)); }
 check() {
-	# check "what" command...: run the command, fail if it fails.
+	# check "what" command...: run the command, fail if it fails. The
+	# line ends with the seconds since the test started: where its time
+	# went.
 	local what=$1; shift
-	if "$@"; then log "ok: $what"; else fail "$what"; fi
+	if "$@"; then log "ok: $what [${SECONDS}s]"; else fail "$what [${SECONDS}s]"; fi
 }
 na() { ip netns exec "$NSA" "$@"; }
 nb() { ip netns exec "$NSB" "$@"; }
