@@ -31,7 +31,7 @@ trap 'kill $agitator 2>/dev/null; cleanup_pair' EXIT
 knob msgpipe pipe_conns 8
 setup_mbox || { fail "the middlebox did not start"; exit 1; }
 
-MSG=$(scaled 8388608)
+MSG=$(scaled 2097152 524288)
 COUNT=12
 
 # agitate NAME BYTES CMD...: once BYTES more went out, run CMD (a function
