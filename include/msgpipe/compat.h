@@ -13,6 +13,7 @@
 #include <linux/bvec.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/net.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
 #include <linux/version.h>
@@ -115,9 +116,20 @@ static inline struct iovec msgpipe_iter_seg(const struct iov_iter *it)
 #define MSGPIPE_ACCEPT_FLAGS	(arg->flags)
 #endif
 
-/* proto_ops.sendpage is gone in 6.5 (MSG_SPLICE_PAGES replaced it). */
+/*
+ * proto_ops.sendpage is gone in 6.5 (MSG_SPLICE_PAGES replaced it, and
+ * sendmsg() refuses that flag). Where it exists, sendfile() and splice()
+ * into a msgpipe socket are refused the same way: sock_no_sendpage() would
+ * send each page of the file as a message of its own.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-#define MSGPIPE_NO_SENDPAGE	.sendpage = sock_no_sendpage,
+static inline ssize_t msgpipe_sendpage_refused(struct socket *sock,
+					       struct page *page, int offset,
+					       size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+#define MSGPIPE_NO_SENDPAGE	.sendpage = msgpipe_sendpage_refused,
 #else
 #define MSGPIPE_NO_SENDPAGE
 #endif

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -238,6 +239,41 @@ TEST_F(pair, send__with_address_or_control)
 	EXPECT_EQ(-1, sendmsg(self->cfd, &mh, 0));
 	EXPECT_EQ(EINVAL, errno);
 	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+/*
+ * sendfile() and splice() into a msgpipe socket are refused on every
+ * kernel: from 6.5 sendmsg() refuses MSG_SPLICE_PAGES, and before it the
+ * socket's sendpage would have sent each page of the file as a message.
+ * MSGPIPE_IOC_SENDFILE sends a file range as one message.
+ */
+static void sendfile_refused(struct __test_metadata *_metadata, int sfd)
+{
+	char path[] = "/tmp/mp_sendfile.XXXXXX", buf[100];
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	unlink(path);
+	memset(buf, 'f', sizeof(buf));
+	ASSERT_EQ(sizeof(buf), write(fd, buf, sizeof(buf)));
+	EXPECT_EQ(-1, sendfile(sfd, fd, &(off_t){ 0 }, sizeof(buf)));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(fd);
+}
+
+TEST_F(pair, send__sendfile_refused)
+{
+	char buf[128];
+	int rfd = socket(family(), SOCK_RDM, 0);
+
+	sendfile_refused(_metadata, self->cfd);
+	/* Nothing of the file arrived: the next message is the round trip's. */
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	roundtrip(_metadata, self->cfd, self->sfd);
+	ASSERT_LE(0, rfd);
+	sendfile_refused(_metadata, rfd);
+	close(rfd);
 }
 
 TEST_F(pair, send__sendmmsg)
