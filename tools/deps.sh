@@ -6,8 +6,10 @@ pkgs="linux-headers-amd64 linux-image-amd64 linux-source-6.1 qemu-system-x86
 busybox-static cpio kmod iproute2 sparse gcc make libc6-dev libssl-dev
 libnl-3-dev libnl-genl-3-dev libjson-c-dev libgnutls28-dev gnutls-bin tcpdump pkg-config xz-utils
 clang libclang-rt-14-dev procps gnuplot-nox python3 python3-yaml attr netcat-openbsd nftables
-ethtool dpdk-dev libdpdk-dev librte-net-af-packet23"
-# The newest 6.12 headers Debian 12 has: the 6.5+ build check.
+ethtool dpdk-dev libdpdk-dev librte-net-af-packet23 flex bison bc libelf-dev"
+# The newest 6.12 headers Debian 12 has, and their kernel: the 6.5+ build
+# check and the VM suite that runs on 6.12 (flex, bison, bc, libelf-dev:
+# the debug kernel's configuration stage).
 next_headers() {
 	apt-cache search --names-only '^linux-headers-6\.12\.[0-9.]+\+deb12-amd64$' 2>/dev/null |
 		awk '{ print $1 }' | sort -V | tail -1
@@ -19,6 +21,11 @@ if ! ls -d /usr/src/linux-headers-6.12.*-amd64 > /dev/null 2>&1; then
 	fi
 	pkgs="$pkgs $next"
 fi
+for h in /usr/src/linux-headers-6.12.*-amd64; do
+	[ -d "$h" ] || continue
+	case $h in *cloud* | *rt*) continue ;; esac
+	pkgs="$pkgs linux-image-${h#/usr/src/linux-headers-}"
+done
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -3,7 +3,8 @@
 # Build the msgpipe modules for the debug kernel (debug-kernel.sh finds it in
 # ../shared/kernels or its cache, or builds it): unpack a shipped build tree
 # once (cached), copy the sources to build/mods/<kernel>/ and build there,
-# so the stock build in the work tree is left alone.
+# so the stock build in the work tree is left alone. Arguments go to make
+# (-j).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 d=$("$ROOT/tools/testing/vm/debug-kernel.sh")
@@ -28,5 +29,5 @@ for m in msgpipe msgpipe_soft; do
 	mkdir -p "$out/drivers/net/$m"
 	cp "$ROOT/drivers/net/$m"/*.[ch] "$ROOT/drivers/net/$m/Kbuild" "$out/drivers/net/$m/"
 done
-make -C "$kdir" M="$out" modules
+make -C "$kdir" M="$out" "$@" modules
 echo "$out" > "$ROOT/build/mods/debug.dir"
