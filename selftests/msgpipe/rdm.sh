@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# SOCK_RDM (seed 003): batched, acknowledged items to many destinations.
+# SOCK_RDM: batched, acknowledged items to many destinations.
 #  1. 1000 destinations (addresses 10.79.x.y on B, one receiving socket
 #     each on ports 5000..5999) x 100 items of 1 KiB from one socket on A
 #     (each destination's items in a row), plus items to 500 destinations

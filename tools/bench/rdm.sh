@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Benchmark (runs in the VM, started by `make bench`): seed 003's many
-# small transfers. 1 KiB items to 1000 destinations (addresses 10.79.x.y
+# Benchmark (runs in the VM, started by `make bench`): many small
+# transfers. 1 KiB items to 1000 destinations (addresses 10.79.x.y
 # on B, one receiving socket or TCP connection each), $ITEMS each, each
 # destination's items in a row:
 #  - plain TCP, one send() per item on one connection per destination;
@@ -10,7 +10,7 @@
 #  - the same unbatched (size trigger 0: one batch per item);
 #  - batched, with sendmmsg()/recvmmsg() of 64 items per call;
 #  - fan-out: the same $ITEMS items, each to all 1000 destinations in one
-#    sendmsg() (seed 003's item of many destinations; TCP still needs one
+#    sendmsg() (an item of many destinations; TCP still needs one
 #    send() per destination).
 # The SOCK_RDM sender's SO_SNDBUF is 32 MiB (SO_SNDBUFFORCE): with the
 # default 2 MiB at most ~1600 items are in flight, and under TCG the time

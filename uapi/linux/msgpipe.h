@@ -323,7 +323,7 @@ struct msgpipe_state {
 #define MSGPIPE_IOC_SENDFILES	_IOW(MSGPIPE_IOC_MAGIC, 7, struct msgpipe_sendfiles)
 
 /*
- * SOCK_RDM: reliable datagrams to many destinations, batched (seed 003).
+ * SOCK_RDM: reliable datagrams to many destinations, batched.
  *
  * One sendmsg() is one transmission item: its bytes (1 to
  * MSGPIPE_RDM_ITEM_MAX, gathered from the iovec) go to every destination

@@ -31,7 +31,7 @@ enum {
 	MSGPIPE_CONN_STATE_UP,
 };
 
-/* Session states (MSGPIPE_A_SESSION_STATE), seed 001's. */
+/* Session states (MSGPIPE_A_SESSION_STATE) of the session handshake. */
 enum {
 	MSGPIPE_SESSION_STATE_NULL,
 	MSGPIPE_SESSION_STATE_LISTEN,

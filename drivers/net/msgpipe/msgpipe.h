@@ -242,7 +242,7 @@ struct msgpipe_pipe {
 };
 
 /**
- * enum msgpipe_session_state - seed 001's session states
+ * enum msgpipe_session_state - the session handshake's states
  * @MSGPIPE_SS_NULL:         fresh socket
  * @MSGPIPE_SS_LISTEN:       accepting sessions on its port
  * @MSGPIPE_SS_WAITING_ACK:  SYNC sent, waiting for the destination host

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SOCK_RDM: seed 003's batched, acknowledged transfers to many
+ * SOCK_RDM: batched, acknowledged transfers to many
  * destinations. The objects a sending socket tracks (items, destinations,
  * batches) and what a receiving socket holds (received batches, the
  * GUIDs it already delivered).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SOCK_RDM, receiving (seed 003): BATCH frames land in the receiving
+ * SOCK_RDM, receiving: BATCH frames land in the receiving
  * socket's active receive element; its trigger (time, size, a priority
  * item) delivers them to the socket's queue and acknowledges their GUIDs,
  * batched per origin host, in BATCH_ACK frames. GUIDs delivered are

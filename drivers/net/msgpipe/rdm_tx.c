@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SOCK_RDM, sending (seed 003): items collect in the socket's active
+ * SOCK_RDM, sending: items collect in the socket's active
  * tracking element until a trigger closes it, are split per destination
  * into GUID-named batches, sent on each destination's pipe, resent until
  * acknowledged or out of retries, and completed to the application once

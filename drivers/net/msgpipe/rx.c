@@ -598,7 +598,7 @@ static int msgpipe_rx_copy(struct msgpipe_sock *msk, struct msghdr *msg,
 	return copied;
 }
 
-/* Seed 001's window reopening: tell the sender when reading opened a
+/* The window's reopening: tell the sender when reading opened a
  * quarter of the buffer, or any room after the window was (nearly) shut.
  */
 static void msgpipe_rx_reopen(struct msgpipe_sock *msk)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sessions: the SYNC / SYNC_ACK / ACCEPT / FIN handshake of seed 001 and
+ * Sessions: the SYNC / SYNC_ACK / ACCEPT / FIN session handshake and
  * the dispatch of received frames to the session they belong to. Sending
  * is in tx.c, receiving in rx.c.
  *

@@ -117,7 +117,7 @@ static int msgpipe_wire_check_data(const struct msgpipe_frame *f)
 	return 0;
 }
 
-/* BATCH, BATCH_ACK, THROTTLE: the frames of SOCK_RDM (seed 003). */
+/* BATCH, BATCH_ACK, THROTTLE: the frames of SOCK_RDM. */
 static int msgpipe_wire_check_rdm(const struct msgpipe_frame *f)
 {
 	if (f->flags || f->msg_window)
