@@ -10,6 +10,7 @@
 set -u
 # The host boots again if the kernel died before this line (boot flake).
 : > /run/results/started
+echo "MSGPIPE-VM: user space $(cut -d' ' -f1 /proc/uptime) s after boot"
 . /run/results/job
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp MP_ROOT MP_MODDIR MP_RESULTS=/run/results
