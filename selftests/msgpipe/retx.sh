@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Retransmission by asking the host for the pages again: 128 MiB as 8 MiB
-# zero-copy messages (512 chunks; 32 MiB, 128 chunks, on the debug kernel)
+# Retransmission by asking the host for the pages again: 64 MiB as 4 MiB
+# zero-copy messages (256 chunks; 32 MiB, 128 chunks, on the debug kernel)
 # while the sending agent drops 5 % of its DATA frames
 # (never delivered, so only retransmission recovers them). Every message
 # arrives once, intact and in order; the host re-pinned user pages for the
@@ -22,7 +22,7 @@ retx0=$(host_stat retransmits)
 repin0=$(host_stat repins)
 drop0=$(agent_stat dropped)
 knob msgpipe_soft drop_permille 50
-SZ=$(scaled 8388608 2097152)
+SZ=$(scaled 4194304 2097152)
 transfer drop --port 4100 --bufsize 1048576 -- \
 	--addr $ADDR_B --port 4100 --count 16 --msgsize $SZ --zerocopy
 knob msgpipe_soft drop_permille 0
