@@ -20,18 +20,16 @@ for f in "$LOG"/vm-*.log; do
 	}
 	/^MSGPIPE-VM: user space/ { boot = $4 }
 	/^(not )?ok [0-9]+ [^ ]+ .*\([0-9]+ s: load/ {
-		line = $0
+		# "... (T s: load L, test X, teardown D (gauge))"
 		t = ($1 == "not") ? $4 : $3
-		sub(/.*\(/, "", line)
-		# "T s: load L, test X, teardown D (gauge))"
-		split(line, a, /[ ,:()]+/)
-		w = ""
-		if (match($0, /teardown [0-9.]+ \([^)]*\)/)) {
-			w = substr($0, RSTART, RLENGTH)
-			sub(/.*\(/, "", w); sub(/\)$/, "", w)
-		}
-		row(t, a[1], a[4], a[6], a[8], w)
-		tot += a[1]; ld += a[4]; ts += a[6]; td += a[8]
+		i = index($0, " s: load ")
+		pre = substr($0, 1, i - 1)
+		while ((j = index(pre, "(")) > 0)
+			pre = substr(pre, j + 1)
+		split(substr($0, i + 9), b, /[ ,()]+/)
+		w = (b[6] != "") ? b[6] " " b[7] : ""
+		row(t, pre, b[1], b[3], b[5], w)
+		tot += pre; ld += b[1]; ts += b[3]; td += b[5]
 		next
 	}
 	/^(not )?ok [0-9]+ kmemleak\[/ {
@@ -43,7 +41,8 @@ for f in "$LOG"/vm-*.log; do
 			row("(boot)", sprintf("%.0f", boot), "", "", "", "")
 		if (nscan)
 			row("(kmemleak x" nscan ")", scans, "", "", "", "")
-		row("(sum)", tot + scans + boot, ld, ts, td, "")
+		row("(sum)", sprintf("%.0f", tot + scans + boot), sprintf("%.0f", ld),
+		    sprintf("%.0f", ts), sprintf("%.0f", td), "")
 	}' "$f"
 done
 grep -h '^# stage ' "$LOG"/../check/*.out "$LOG"/*.out 2>/dev/null | sort -u | sed 's/^# //'
