@@ -35,6 +35,16 @@ else
 	mkdir $FS/src/include
 	cp -a /usr/include/linux /usr/include/asm-generic $FS/src/include || exit 1
 fi
+# msgpipe-backup refuses a symlink whose target is absolute or leaves the
+# tree, and the host's /usr/include has some (alternatives, clang's
+# include directory): they are left out of the copy.
+find $FS/src/$TREE -type l -lname '/*' -delete
+find $FS/src/$TREE -type l | while read -r l; do
+	case $(readlink -m -- "$l") in
+	$FS/src/$TREE/*) ;;
+	*) rm -f -- "$l" ;;
+	esac
+done
 # What the tree may lack: an owner, an old time, an empty file, a symlink,
 # an extended attribute, a private mode.
 mkdir $FS/src/$TREE/mp-extra
