@@ -129,6 +129,7 @@ static inline ssize_t msgpipe_sendpage_refused(struct socket *sock,
 {
 	return -EOPNOTSUPP;
 }
+
 #define MSGPIPE_NO_SENDPAGE	.sendpage = msgpipe_sendpage_refused,
 #else
 #define MSGPIPE_NO_SENDPAGE
