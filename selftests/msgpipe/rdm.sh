@@ -48,7 +48,8 @@ delta() { echo $(($(host_stat "$1") - $(cat "$T/$1.0"))); }
 
 # 1. Many destinations.
 for c in rdm_ack_frames_tx rdm_rx_items rdm_batches_sent rdm_elements rx_linear_copies \
-	 rdm_stage_allocs rdm_stage_reuses rdm_page_reuses; do
+	 rdm_stage_allocs rdm_stage_reuses rdm_page_reuses rdm_resends rdm_open_fails \
+	 rdm_rx_overflows rdm_throttled dial_timeouts; do
 	before $c
 done
 TOTAL=$((N * ITEMS + MULTI * 500))
@@ -67,11 +68,20 @@ wait $rpid
 rrc=$?
 sed 's/^/# /' "$T/send" "$T/recv"
 [ $src = 0 ] || counters
-check "sender: every item completed once, as expected (rc $src)" test $src = 0
+# What a failure's one line must say: the sender's tally, the first item
+# whose status was not the one expected, and how often batches were resent
+# or refused for a full receive queue.
+tally=$(sed -n 's/^send items .* \(failed [0-9]* wrong [0-9]* twice [0-9]*\) .*/\1/p' "$T/send")
+first=$(grep -m1 '^item .*status' "$T/send")
+log "resends $(delta rdm_resends), open failures $(delta rdm_open_fails)," \
+	"dial timeouts $(delta dial_timeouts), receive overflows $(delta rdm_rx_overflows)," \
+	"throttled $(delta rdm_throttled)"
+check "sender: every item completed once, as expected (rc $src; $tally${first:+; $first})" \
+	test $src = 0
 check "receiver: $TOTAL items, each once and intact (rc $rrc)" test $rrc = 0
 sent=$((N * ITEMS + 2 * ITEMS + MULTI))
 check "sender: $sent items completed" grep -q "send items $sent completed $sent " "$T/send"
-check "failures: the down and the refused destination only ($((2 * ITEMS)))" \
+check "failures: the down and the refused destination only ($((2 * ITEMS)); $tally)" \
 	grep -q " failed $((2 * ITEMS)) wrong 0 twice 0 " "$T/send"
 acks=$(delta rdm_ack_frames_tx)
 items=$(delta rdm_rx_items)
