@@ -120,7 +120,7 @@ $(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_pair.h selftest
 
 $(BIN)/ioctl_test: selftests/msgpipe/ioctl_test.c selftests/msgpipe/mp_pair.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
-	$(CC) $(UAPI_CFLAGS) -isystem $(KSFT) -o $@ $<
+	$(CC) $(UAPI_CFLAGS) -pthread -isystem $(KSFT) -o $@ $<
 
 # The kselftest harness and checkpatch come from Debian's linux-source-6.1,
 # extracted here at build time and never committed.

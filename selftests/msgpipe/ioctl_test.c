@@ -14,7 +14,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/msgpipe.h>
+#include <linux/userfaultfd.h>
 #include "kselftest_harness.h"
 
 /* A test that hangs is still caught, but one test of the debug kernel
@@ -465,6 +469,142 @@ TEST_F(pair, ioctl__reap_bad_calls)
 	ASSERT_EQ(1, reap(self->cfd, c, 2, 10000));
 	EXPECT_EQ(42, c[0].cookie);
 	EXPECT_EQ(8, c[0].bytes);
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+/* A REAP whose count cannot be written back consumed nothing. */
+TEST_F(pair, ioctl__reap_count_unwritable)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct msgpipe_completion c[2];
+	struct msgpipe_seg s = { .len = 8 };
+	char buf[8] = "abcdefg", in[16];
+	struct msgpipe_reap *rp;
+
+	ASSERT_NE(MAP_FAILED, p);
+	/* entries, max and timeout_ms on the first page; count and flags
+	 * on the second, read-only one.
+	 */
+	rp = (struct msgpipe_reap *)(p + pg - offsetof(struct msgpipe_reap, count));
+	*rp = (struct msgpipe_reap){ .entries = (__u64)(uintptr_t)c, .max = 2,
+				     .timeout_ms = 10000 };
+	ASSERT_EQ(0, mprotect(p + pg, pg, PROT_READ));
+	s.addr = (__u64)(uintptr_t)buf;
+	ASSERT_EQ(0, post(self->cfd, &s, 1, 43));
+	ASSERT_EQ(8, recv_msg(self->sfd, in, sizeof(in)));
+	EXPECT_EQ(-1, ioctl(self->cfd, MSGPIPE_IOC_REAP, rp));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(1, reap(self->cfd, c, 2, 10000));
+	EXPECT_EQ(43, c[0].cookie);
+	EXPECT_EQ(8, c[0].bytes);
+	munmap(p, 2 * pg);
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
+/* A REG whose id cannot be written back registered nothing. */
+TEST_F(pair, ioctl__reg_id_unwritable)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct msgpipe_region *r;
+	struct msgpipe_state st;
+	__u32 id = 1;
+
+	ASSERT_NE(MAP_FAILED, p);
+	r = (struct msgpipe_region *)(p + pg - offsetof(struct msgpipe_region, id));
+	*r = (struct msgpipe_region){ .addr = (__u64)(uintptr_t)p, .len = pg };
+	ASSERT_EQ(0, mprotect(p + pg, pg, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->cfd, MSGPIPE_IOC_REG, r));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, ioctl(self->cfd, MSGPIPE_IOC_STATE, &st));
+	EXPECT_EQ(0, st.regions);
+	EXPECT_EQ(-1, ioctl(self->cfd, MSGPIPE_IOC_DEREG, &id));
+	EXPECT_EQ(ENOENT, errno);
+	munmap(p, 2 * pg);
+}
+
+struct reg_call {
+	int fd, ret, err;
+	struct msgpipe_region *r;
+};
+
+static void *reg_thread(void *arg)
+{
+	struct reg_call *rc = arg;
+
+	rc->ret = ioctl(rc->fd, MSGPIPE_IOC_REG, rc->r);
+	rc->err = errno;
+	return NULL;
+}
+
+/*
+ * A DEREG while a REG is still copying the id out finds nothing, and the
+ * REG that then fails frees its region once. The argument sits in a
+ * write-protected userfaultfd page: copy_to_user() waits for this thread,
+ * which DEREGs the id meanwhile, unmaps the page and lets the copy fail.
+ */
+TEST_F(pair, ioctl__reg_dereg_race)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *data = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register ureg = {
+		.range = { .start = (__u64)(uintptr_t)p, .len = pg },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffdio_writeprotect wp = {
+		.range = ureg.range, .mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	struct reg_call rc = { .fd = self->cfd };
+	struct msgpipe_state st;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	__u32 id = 1;
+	int uffd;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, data);
+	memset(data, 1, pg);
+	rc.r = (struct msgpipe_region *)p;
+	*rc.r = (struct msgpipe_region){ .addr = (__u64)(uintptr_t)data,
+					 .len = pg };
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &ureg));
+	ASSERT_TRUE(ureg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, reg_thread, &rc));
+	/* The REG has pinned and numbered its region, and waits in the
+	 * copy of the id back.
+	 */
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 30000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	EXPECT_TRUE(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP);
+	EXPECT_EQ(-1, ioctl(self->cfd, MSGPIPE_IOC_DEREG, &id));
+	EXPECT_EQ(ENOENT, errno);
+	/* No page there any more: the copy fails when it retries. */
+	ASSERT_EQ(0, munmap(p, pg));
+	close(uffd);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-1, rc.ret);
+	EXPECT_EQ(EFAULT, rc.err);
+	ASSERT_EQ(0, ioctl(self->cfd, MSGPIPE_IOC_STATE, &st));
+	EXPECT_EQ(0, st.regions);
+	/* The id is free again, and usable. */
+	ASSERT_EQ(0, reg(self->cfd, data, pg, &id));
+	EXPECT_EQ(0, ioctl(self->cfd, MSGPIPE_IOC_DEREG, &id));
+	munmap(data, pg);
 	roundtrip(_metadata, self->cfd, self->sfd);
 }
 

@@ -108,7 +108,9 @@ struct sockaddr_msgpipe {
  * MSGPIPE_IOC_REG pins [addr, addr + len) read-only, charged to the
  * caller's RLIMIT_MEMLOCK (CAP_IPC_LOCK exempts), and returns its region
  * id (1..); MSGPIPE_IOC_DEREG unpins it (messages in flight keep the
- * pages they use). Regions die with the socket.
+ * pages they use). Regions die with the socket. A REG that fails (EFAULT
+ * when the id cannot be written back) registers nothing: its id is not
+ * usable, not even by a DEREG racing with it (ENOENT).
  *
  * MSGPIPE_IOC_POST sends one message gathered from a chain of segments:
  * segs[0], then segs[link - 1] while link is not 0; every segment of the
@@ -133,6 +135,8 @@ struct sockaddr_msgpipe {
  * the whole message, else -errno (ECONNRESET, ETIMEDOUT, EFAULT, EIO
  * when the file shrank), bytes what the message carried. POLLERR is not
  * raised for them; POLLIN is not either: poll by REAP with timeout 0.
+ * A REAP that fails with EFAULT (entries or count not writable) takes no
+ * completion: they stay queued, in order, for the next REAP.
  *
  * MSGPIPE_IOC_STATE reads the session's queue and window state.
  *

@@ -140,8 +140,12 @@ static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
 	if (err)
 		goto err_free;
 	msgpipe_stat_inc(MSGPIPE_STAT_IOC_REGIONS);
+	/* The id is reserved, not published, until user space has it: a
+	 * DEREG or a send naming it meanwhile finds nothing, so a failed
+	 * copy leaves this call the region's only owner.
+	 */
 	mutex_lock(&ioc->lock);
-	err = xa_alloc(&ioc->regions, &id, r,
+	err = xa_alloc(&ioc->regions, &id, NULL,
 		       XA_LIMIT(1, MSGPIPE_REGIONS_MAX), GFP_KERNEL);
 	mutex_unlock(&ioc->lock);
 	if (err) {
@@ -151,11 +155,15 @@ static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
 	ur.id = id;
 	if (copy_to_user(arg, &ur, sizeof(ur))) {
 		mutex_lock(&ioc->lock);
-		xa_erase(&ioc->regions, id);
+		xa_release(&ioc->regions, id);
 		mutex_unlock(&ioc->lock);
 		msgpipe_ioc_region_free(r);
 		return -EFAULT;
 	}
+	/* Storing in a reserved slot allocates nothing: it cannot fail. */
+	mutex_lock(&ioc->lock);
+	WARN_ON_ONCE(xa_is_err(xa_store(&ioc->regions, id, r, GFP_KERNEL)));
+	mutex_unlock(&ioc->lock);
 	return 0;
 
 err_free:
@@ -172,8 +180,13 @@ static int msgpipe_ioc_dereg(struct msgpipe_ioc *ioc, u32 __user *arg)
 
 	if (get_user(id, arg))
 		return -EFAULT;
+	/* A reserved id (its REG still copying out) reads as NULL and
+	 * stays reserved: erasing it would free the id for another REG.
+	 */
 	mutex_lock(&ioc->lock);
-	r = id ? xa_erase(&ioc->regions, id) : NULL;
+	r = id ? xa_load(&ioc->regions, id) : NULL;
+	if (r)
+		xa_erase(&ioc->regions, id);
 	mutex_unlock(&ioc->lock);
 	if (!r)
 		return -ENOENT;
@@ -528,7 +541,14 @@ static int msgpipe_ioc_reap(struct msgpipe_sock *msk, struct msgpipe_ioc *ioc,
 		}
 		i++;
 	}
-	/* What could not be copied goes back to the front, in order. */
+	rp.count = i;
+	if (!err && put_user(rp.count, &((struct msgpipe_reap __user *)arg)->count))
+		err = -EFAULT;
+	/* A caller told EFAULT has consumed nothing: what it was not told
+	 * about goes back to the front, in order.
+	 */
+	if (err)
+		i = 0;
 	list_for_each_entry_safe_reverse(d, tmp, &taken, node) {
 		if (n == i)
 			break;
@@ -543,12 +563,7 @@ static int msgpipe_ioc_reap(struct msgpipe_sock *msk, struct msgpipe_ioc *ioc,
 		kfree(d);
 		msgpipe_stat_dec(MSGPIPE_STAT_IOC_CQES);
 	}
-	if (err)
-		return err;
-	rp.count = i;
-	if (put_user(rp.count, &((struct msgpipe_reap __user *)arg)->count))
-		return -EFAULT;
-	return 0;
+	return err;
 }
 
 static int msgpipe_ioc_state(struct msgpipe_sock *msk, struct msgpipe_ioc *ioc,
