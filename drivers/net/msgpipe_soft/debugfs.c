@@ -18,16 +18,60 @@ struct msa_knobs msa_knobs = {
 	.retire_ms = 60000,
 };
 
+static u32 *msa_knob_u32(unsigned int idx);
+
+/* @val for knob @idx: in the range its table entry gives, or -ERANGE. */
+static int msa_knob_check(unsigned int idx, u64 val)
+{
+	const struct msgpipe_knob *k = &msa_knob_table[idx];
+
+	return val < k->min || val > k->max ? -ERANGE : 0;
+}
+
+/* A module parameter is its knob: set at load time or later, it takes
+ * only what msgpipectl would.
+ */
+static int msa_knob_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int idx;
+	u32 v;
+	int err;
+
+	err = kstrtou32(val, 0, &v);
+	if (err)
+		return err;
+	for (idx = 0; idx < MSA_KNOB_NR; idx++)
+		if (msa_knob_u32(idx) == kp->arg)
+			break;
+	if (WARN_ON_ONCE(idx == MSA_KNOB_NR))
+		return -EINVAL;
+	err = msa_knob_check(idx, v);
+	if (err)
+		return err;
+	WRITE_ONCE(*(u32 *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops msa_knob_param_ops = {
+	.set = msa_knob_param_set,
+	.get = param_get_uint,
+};
+
 /* The knobs are module parameters too: debugfs may be locked down. */
 module_param_named(data_crc, msa_knobs.data_crc, bool, 0644);
 module_param_named(zerocopy, msa_knobs.zerocopy, bool, 0644);
-module_param_named(drop_permille, msa_knobs.drop_permille, uint, 0644);
-module_param_named(ack_delay_ms, msa_knobs.ack_delay_ms, uint, 0644);
-module_param_named(attach_delay_ms, msa_knobs.attach_delay_ms, uint, 0644);
-module_param_named(ack_timeout_ms, msa_knobs.ack_timeout_ms, uint, 0644);
-module_param_named(retire_ms, msa_knobs.retire_ms, uint, 0644);
-module_param_named(max_inflight_kb, msa_knobs.max_inflight_kb, uint, 0644);
-module_param_named(lose_type, msa_knobs.lose_type, uint, 0644);
+module_param_cb(drop_permille, &msa_knob_param_ops, &msa_knobs.drop_permille,
+		0644);
+module_param_cb(ack_delay_ms, &msa_knob_param_ops, &msa_knobs.ack_delay_ms,
+		0644);
+module_param_cb(attach_delay_ms, &msa_knob_param_ops,
+		&msa_knobs.attach_delay_ms, 0644);
+module_param_cb(ack_timeout_ms, &msa_knob_param_ops,
+		&msa_knobs.ack_timeout_ms, 0644);
+module_param_cb(retire_ms, &msa_knob_param_ops, &msa_knobs.retire_ms, 0644);
+module_param_cb(max_inflight_kb, &msa_knob_param_ops,
+		&msa_knobs.max_inflight_kb, 0644);
+module_param_cb(lose_type, &msa_knob_param_ops, &msa_knobs.lose_type, 0644);
 MODULE_PARM_DESC(lose_type, "frames of this type lost with their connection (testing)");
 MODULE_PARM_DESC(max_inflight_kb, "cap on zero-copy bytes TCP holds (0: none)");
 /* The reset knob takes a mask of connection slots; -1 means all. */
@@ -210,6 +254,25 @@ int msa_knob_set(struct msgpipe_agent *agent, unsigned int idx, u64 val)
 
 static struct dentry *msa_debugfs;
 
+/* A knob's debugfs file; its private data is the knob's index. */
+static int msa_knob_file_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(*msa_knob_u32((uintptr_t)data));
+	return 0;
+}
+
+static int msa_knob_file_set(void *data, u64 val)
+{
+	unsigned int idx = (uintptr_t)data;
+	int err = msa_knob_check(idx, val);
+
+	if (!err)
+		WRITE_ONCE(*msa_knob_u32(idx), val);
+	return err;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(msa_knob_fops, msa_knob_file_get, msa_knob_file_set,
+			 "%llu\n");
+
 static int msa_stats_show(struct seq_file *m, void *v)
 {
 	int i;
@@ -228,24 +291,18 @@ DEFINE_SHOW_ATTRIBUTE(msa_stats);
  */
 int msa_debugfs_init(void)
 {
+	unsigned int idx;
+
 	msa_debugfs = debugfs_create_dir("msgpipe_soft", NULL);
 	debugfs_create_file("stats", 0444, msa_debugfs, NULL, &msa_stats_fops);
 	debugfs_create_bool("data_crc", 0644, msa_debugfs, &msa_knobs.data_crc);
 	debugfs_create_bool("zerocopy", 0644, msa_debugfs, &msa_knobs.zerocopy);
-	debugfs_create_u32("drop_permille", 0644, msa_debugfs,
-			   &msa_knobs.drop_permille);
-	debugfs_create_u32("ack_delay_ms", 0644, msa_debugfs,
-			   &msa_knobs.ack_delay_ms);
-	debugfs_create_u32("attach_delay_ms", 0644, msa_debugfs,
-			   &msa_knobs.attach_delay_ms);
-	debugfs_create_u32("ack_timeout_ms", 0644, msa_debugfs,
-			   &msa_knobs.ack_timeout_ms);
-	debugfs_create_u32("retire_ms", 0644, msa_debugfs,
-			   &msa_knobs.retire_ms);
-	debugfs_create_u32("max_inflight_kb", 0644, msa_debugfs,
-			   &msa_knobs.max_inflight_kb);
-	debugfs_create_u32("lose_type", 0644, msa_debugfs,
-			   &msa_knobs.lose_type);
+	for (idx = 0; idx < MSA_KNOB_NR; idx++)
+		if (msa_knob_u32(idx))
+			debugfs_create_file_unsafe(msa_knob_table[idx].name,
+						   0644, msa_debugfs,
+						   (void *)(uintptr_t)idx,
+						   &msa_knob_fops);
 	debugfs_create_file_unsafe("reset_conns", 0200, msa_debugfs, NULL,
 				   &msa_reset_fops);
 	return 0;
