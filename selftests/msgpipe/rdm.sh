@@ -19,6 +19,8 @@
 #     stages items' bytes in pages it reuses (in 1, more than twice as
 #     many reuses as fresh pages), and reuses the pages of acknowledged
 #     batches.
+#  5. Batches waiting in the pipe's queues behind a slow link are not
+#     resent: the retry time runs from when a copy left for the network.
 # run.sh checks afterwards that every counter is back to 0 and rmmod works.
 #
 #   +----------------------+          +-------------------------------+
@@ -158,4 +160,32 @@ check "scattered pages: 160 items completed, each once and intact (rc $src, $rrc
 	test "$src$rrc" = 00
 check "scattered pages: BATCH payloads copied to be parsed ($(delta rx_linear_copies))" \
 	test "$(delta rx_linear_copies)" -gt 0
+# 5. A slow link: 1000 items of 1 KiB to one new destination through
+# 2 Mbit/s, with TCP's send buffer at most 64 KiB, wait up to 4 s in the
+# pipe's queues, four times the retry time. The retry clock runs from
+# when a copy left for the network: they all arrive, none fails, and
+# hardly any is resent.
+ip -n "$NSB" addr add 10.81.1.1/32 dev lo
+ip -n "$NSA" route add 10.81.0.0/16 via $ADDR_B
+na sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
+tc -n "$NSA" qdisc add dev veth-a root tbf rate 2mbit burst 32kb latency 30s ||
+	fail "tc tbf"
+before rdm_resends
+before rdm_batches_sent
+nb "$BIN/mp_rdm" recv --port 8000 --socks 1 --total 1000 --timeout 120 \
+	> "$T/qrecv" 2>&1 &
+rpid=$!
+wait_listening "$T/qrecv" || fail "slow-link receiver did not start"
+na "$BIN/mp_rdm" send --net 10.81.0.0 --port 8000 --dests 1 --items 1000 \
+	--retry-ms 1000 --retries 3 --timeout 120 > "$T/qsend" 2>&1
+src=$?
+wait $rpid
+rrc=$?
+tc -n "$NSA" qdisc del dev veth-a root
+sed 's/^/# /' "$T/qsend" "$T/qrecv"
+tally=$(sed -n 's/^send items .* \(failed [0-9]* wrong [0-9]* twice [0-9]*\) .*/\1/p' "$T/qsend")
+check "slow link: 1000 items completed as delivered, each once ($tally; rc $src, $rrc)" \
+	test "$src$rrc" = 00
+check "slow link: $(delta rdm_resends) resends of $(delta rdm_batches_sent) BATCH frames" \
+	test $(($(delta rdm_resends) * 10)) -lt "$(delta rdm_batches_sent)"
 [ $FAILS = 0 ]

@@ -140,6 +140,9 @@ struct msgpipe_rdm_dest {
  * @status:   set by the acknowledgment: 0 or -errno
  * @attempts: times sent (or tried)
  * @next:     jiffies of the next resend
+ * @queued:   copies posted whose TX_DONE has not come: the retry clock
+ *            waits for the copy to leave
+ * @left:     jiffies of the last copy's TX_DONE (or post)
  * @len:      payload bytes
  * @nr_items: entries in @refs
  * @nr_pages: pages of the payload
@@ -158,6 +161,8 @@ struct msgpipe_rdm_batch {
 	int			status;
 	u32			attempts;
 	unsigned long		next;
+	atomic_t		queued;
+	unsigned long		left;
 	u32			len;
 	u32			nr_items;
 	u32			nr_pages;
@@ -311,6 +316,8 @@ int msgpipe_rdm_rx_throttle(struct msgpipe_pipe *pipe,
 			    const struct msgpipe_frame *f);
 bool msgpipe_rdm_unhash(struct msgpipe_net *mn,
 			struct msgpipe_rdm_batch *b);
+void msgpipe_rdm_tx_done(struct msgpipe_net *mn,
+			 const struct msgpipe_frame *f);
 void msgpipe_rdm_destruct(struct msgpipe_sock *msk);
 
 /* rdm_stage.c */

@@ -223,6 +223,41 @@ bool msgpipe_rdm_unhash(struct msgpipe_net *mn, struct msgpipe_rdm_batch *b)
 	return mine;
 }
 
+/* The batch of GUID @hi:@lo in the engine's table, or NULL. */
+static struct msgpipe_rdm_batch *
+msgpipe_rdm_guid_find(struct msgpipe_net *mn, u64 hi, u64 lo)
+{
+	struct msgpipe_rdm_batch *b;
+
+	lockdep_assert_held(&mn->guid_lock);
+	hash_for_each_possible(mn->guids, b, hnode, lo)
+		if (b->guid_lo == lo && b->guid_hi == hi)
+			return b;
+	return NULL;
+}
+
+/**
+ * msgpipe_rdm_tx_done() - a copy of a batch left for the network
+ * @mn: engine
+ * @f:  the BATCH frame the agent completed
+ *
+ * The batch's retry clock starts now: until then the copy was only
+ * waiting in the pipe's ring or backlog, and a resend would have queued
+ * behind it. A batch that left the table meanwhile is over: nothing to do.
+ */
+void msgpipe_rdm_tx_done(struct msgpipe_net *mn, const struct msgpipe_frame *f)
+{
+	struct msgpipe_rdm_batch *b;
+
+	spin_lock(&mn->guid_lock);
+	b = msgpipe_rdm_guid_find(mn, f->msg_seq, f->stream_seq);
+	if (b) {
+		WRITE_ONCE(b->left, jiffies);
+		atomic_dec(&b->queued);
+	}
+	spin_unlock(&mn->guid_lock);
+}
+
 static struct msgpipe_rdm_dest *
 msgpipe_rdm_dest_get(struct msgpipe_rdm *rdm, const struct sockaddr_msgpipe *a)
 {
@@ -556,7 +591,11 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 		b->attempts++;
 		if (b->attempts > 1)
 			msgpipe_stat_inc(MSGPIPE_STAT_RDM_RESENDS);
+		/* Counted before the post: TX_DONE may come before it returns. */
+		WRITE_ONCE(b->left, jiffies);
+		atomic_inc(&b->queued);
 		if (msgpipe_rdm_send(rdm, pipe, b)) {
+			atomic_dec(&b->queued);
 			b->attempts--;
 			msgpipe_rdm_dest_retry(d);
 			break;
@@ -571,6 +610,25 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 out_unlock:
 	mutex_unlock(&rdm->mutex);
 	sock_put(&rdm->msk->sk);
+}
+
+/* Whether @b's retry time has not run yet: it runs from the TX_DONE of
+ * its last copy, and not at all while that copy waits in the pipe's
+ * queues (a closed socket's orphan deadline still ends it). If not,
+ * @b->next is moved to when it will have.
+ */
+static bool msgpipe_rdm_waiting(struct msgpipe_rdm *rdm,
+				struct msgpipe_rdm_batch *b, unsigned long now)
+{
+	unsigned long due, retry = msecs_to_jiffies(READ_ONCE(rdm->tun.retry_ms));
+
+	if (READ_ONCE(rdm->orphan) && time_after_eq(now, rdm->orphan_deadline))
+		return false;
+	due = atomic_read(&b->queued) ? now + retry : READ_ONCE(b->left) + retry;
+	if (!time_before(now, due))
+		return false;
+	b->next = due;
+	return true;
 }
 
 /* Resend what was not acknowledged in time, or give it up. */
@@ -589,7 +647,8 @@ static void msgpipe_rdm_retry_work(struct work_struct *work)
 		bool kick = false;
 
 		list_for_each_entry_safe(b, tmp, &d->unacked, node) {
-			if (time_before(now, b->next)) {
+			if (time_before(now, b->next) ||
+			    msgpipe_rdm_waiting(rdm, b, now)) {
 				if (time_before(b->next, next))
 					next = b->next;
 				any = true;
@@ -675,16 +734,14 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 		if (err)
 			break;
 		spin_lock(&mn->guid_lock);
-		hash_for_each_possible(mn->guids, b, hnode, lo) {
-			if (b->guid_lo != lo || b->guid_hi != hi)
-				continue;
+		b = msgpipe_rdm_guid_find(mn, hi, lo);
+		if (b) {
 			hash_del(&b->hnode);
 			b->hashed = false;
 			b->acked = true;
 			b->status = status;
 			rdm = b->dest->rdm;
 			sock_hold(&rdm->msk->sk);
-			break;
 		}
 		spin_unlock(&mn->guid_lock);
 		if (!rdm) {

@@ -13,6 +13,7 @@
  */
 #include <linux/slab.h>
 #include "msgpipe.h"
+#include "rdm.h"
 #include "stats.h"
 
 /**
@@ -220,6 +221,8 @@ void msgpipe_session_tx_done(struct msgpipe_tx *tx)
 
 	if (msk)
 		sock_hold(&msk->sk);
+	if (msk && tx->frame.type == MSGPIPE_T_BATCH)
+		msgpipe_rdm_tx_done(msk->mn, &tx->frame);
 	msgpipe_txbuf_free(txb);
 	if (msk) {
 		msgpipe_sk_wake(&msk->sk);
