@@ -50,6 +50,7 @@ struct opts {
 	int sndbuf;
 	int rcvbuf;
 	bool faults;
+	bool go_on;
 };
 
 /* Zero-copy completions read from the error queue so far. */
@@ -355,7 +356,11 @@ static int run_client(const struct opts *o)
 			if (send_msg(o, fd, buf, n, &z)) {
 				fprintf(stderr, "mp_xfer: send %zu: %s\n", n,
 					strerror(errno));
-				return 1;
+				if (!o->go_on)
+					return 1;
+				/* --go-on: that message failed, not the session. */
+				rc = 1;
+				continue;
 			}
 			total += n;
 			EVP_DigestUpdate(ctx, buf, n);
@@ -555,6 +560,7 @@ static void usage(void)
 		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
 		"                      [--file F --msgsize M] [--count N --msgsize M]\n"
 		"                      [--zerocopy] [--report] [--hold]\n"
+		"                      [--go-on (after a failed send of --sizes, the next one)]\n"
 		"       both: [--sndbuf B] [--rcvbuf B] [--fast (no digests: benchmarks)]\n"
 		"             [--faults (this task's allocations fail: fault injection)]\n");
 }
@@ -580,6 +586,7 @@ int main(int argc, char **argv)
 		{ "sndbuf", required_argument, NULL, 'W' },
 		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "faults", no_argument, NULL, 'X' },
+		{ "go-on", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -607,6 +614,7 @@ int main(int argc, char **argv)
 		case 'W': o.sndbuf = atoi(optarg); break;
 		case 'R': o.rcvbuf = atoi(optarg); break;
 		case 'X': o.faults = true; break;
+		case 'G': o.go_on = true; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}

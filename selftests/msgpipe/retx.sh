@@ -5,7 +5,9 @@
 # while the sending agent drops 5 % of its DATA frames
 # (never delivered, so only retransmission recovers them). Every message
 # arrives once, intact and in order; the host re-pinned user pages for the
-# resends; every message completed on the sender's error queue.
+# resends; every message completed on the sender's error queue. A message
+# voided while its later chunks wait out of order takes them along: the
+# session goes on at once.
 #
 #   +--------------------+            +--------------------+
 #   | netns A (client)   |            | netns B (server)   |
@@ -15,7 +17,7 @@
 #   +--------------------+            +--------------------+
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
-trap 'knob msgpipe_soft drop_permille 0; cleanup_pair' EXIT
+trap 'knob msgpipe_soft drop_permille 0; knob msgpipe_soft drop_next 0; knob msgpipe fail_repin 0; cleanup_pair' EXIT
 setup_pair || exit 1
 
 retx0=$(host_stat retransmits)
@@ -40,5 +42,43 @@ check "the host re-pinned user pages ($(( $(host_stat repins) - repin0 )))" \
 check "16 completions, none failed" \
 	test "$(field drop zc_done)/$(field drop zc_errors)" = 16/0
 log "$(grep '^received' "$T/drop.srv")"
+
+# 2. A void after out-of-order chunks. A second address of B, so a new
+# pipe, of 4 connections; a 4 MiB zero-copy message (16 chunks striped
+# over them) whose first DATA frame sent is dropped and whose re-pin then
+# fails: the message is voided while its later chunks wait out of order
+# at the receiver. The void takes them along; the next message arrives
+# at once, and no connection is reset.
+CTL=$BIN/msgpipectl
+ip -n "$NSB" addr add 10.77.0.3/24 dev veth-b
+na $CTL defaults set conns 4 || fail "defaults set conns 4"
+for c in proto_errors rx_voided rx_ooo; do eval "${c}0=\$(host_stat $c)"; done
+knob msgpipe_soft drop_next 1
+knob msgpipe fail_repin 1
+nb "$BIN/mp_xfer" server --report --port 4200 > "$T/void.srv" 2>&1 &
+spid=$!
+wait_listening "$T/void.srv" || fail "void: server did not listen"
+na "$BIN/mp_xfer" client --report --addr 10.77.0.3 --port 4200 --zerocopy \
+	--go-on --sizes 4194304,5 > "$T/void.cli" 2> "$T/void.err"
+crc=$?
+wait $spid
+knob msgpipe fail_repin 0
+knob msgpipe_soft drop_next 0
+na $CTL defaults set conns 1
+sed 's/^/# /' "$T/void.cli" "$T/void.err" "$T/void.srv"
+# Voided while send() still posted it, or after: the call fails with
+# EFAULT, or its zero-copy completion does.
+check "void: the 4 MiB message failed at the sender (rc $crc, $(tr '\n' ' ' < "$T/void.err"))" \
+	bash -c "test $crc = 1 && { grep -q 'send 4194304: Bad address' $T/void.err ||
+		test '$(field void zc_errors)' = 1; }"
+check "void: the server received the next message" grep -q '^msg 5 ' "$T/void.srv"
+check "void: chunks had come out of order ($(($(host_stat rx_ooo) - rx_ooo0)))" \
+	test "$(host_stat rx_ooo)" -gt "$rx_ooo0"
+check "void: the receiver voided the message" \
+	test "$(host_stat rx_voided)" = $((rx_voided0 + 1))
+check "void: no protocol error, no reset ($(($(host_stat proto_errors) - proto_errors0)))" \
+	test "$(host_stat proto_errors)" = "$proto_errors0"
+check "void: the session went on at once ($(field void secs) s)" \
+	test "$(field void secs | cut -d. -f1)" -lt $((5 * MP_SCALE))
 rm -rf "$T"
 [ $FAILS = 0 ]

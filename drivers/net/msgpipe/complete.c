@@ -137,6 +137,7 @@ static void msgpipe_tx_need_pages(struct msgpipe_sock *msk, u64 lo)
 {
 	struct msgpipe_txchunk *c;
 	struct msgpipe_txmsg *m;
+	bool wake = false;
 	int err;
 
 	mutex_lock(&msk->tx_lock);
@@ -166,16 +167,18 @@ static void msgpipe_tx_need_pages(struct msgpipe_sock *msk, u64 lo)
 		/* The memory is gone or holds other bytes: this message
 		 * fails, the session goes on.
 		 */
-		m->status = -EFAULT;
-		m->voided = true;
 		msgpipe_stat_inc(MSGPIPE_STAT_REPIN_FAULTS);
-		msgpipe_tx_void(msk, m);
+		msgpipe_tx_void_msg(msk, m, -EFAULT);
+		wake = true;
 	} else {
 		/* Pin cap or memory: the agent asks again after its timeout. */
 		msgpipe_stat_inc(MSGPIPE_STAT_RETX_DEFERRED);
 	}
 out_unlock:
 	mutex_unlock(&msk->tx_lock);
+	/* A sender still posting the message stops waiting for room. */
+	if (wake)
+		msgpipe_sk_wake(&msk->sk);
 }
 
 /**

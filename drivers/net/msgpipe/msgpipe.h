@@ -429,6 +429,8 @@ struct msgpipe_txbuf {
  * @tx_msg_limit: the peer's message window: start no message past it
  * @tx_want:     bytes the sender waits to post (tx_mutex)
  * @tx_want_seq: message it waits to start, 0 when in the middle of one
+ * @tx_posting:  the message the sender is posting, NULL between messages
+ *               (tx_mutex); a void of it ends the sender's wait
  * @acceptor:    this side accepted the session (it sent ACCEPT)
  * @tx_notify:   MSGPIPE_NOTIFY: a completion for every message
  * @tx_err:      the error a reset session's messages complete with
@@ -476,6 +478,7 @@ struct msgpipe_sock {
 	u64			tx_msg_limit;
 	u32			tx_want;
 	u64			tx_want_seq;
+	struct msgpipe_txmsg	*tx_posting;
 	bool			acceptor;
 	bool			tx_notify;
 	int			tx_err;
@@ -640,6 +643,8 @@ int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
 int msgpipe_session_send_ctrl(struct msgpipe_sock *msk,
 			      struct msgpipe_pipe *pipe, u8 type, u16 flags);
 int msgpipe_tx_void(struct msgpipe_sock *msk, struct msgpipe_txmsg *m);
+void msgpipe_tx_void_msg(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
+			 int err);
 void msgpipe_session_tx_done(struct msgpipe_tx *tx);
 
 /* tx.c */

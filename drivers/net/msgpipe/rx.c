@@ -183,6 +183,50 @@ static void msgpipe_rx_delack_arm(struct msgpipe_sock *msk)
 		sock_put(&msk->sk);
 }
 
+/* Drop @o from rx_ooo. Under msk->lock. */
+static void msgpipe_rx_ooo_drop(struct msgpipe_sock *msk,
+				struct msgpipe_rxchunk *o)
+{
+	if (o->buf) {
+		msk->rx_queued -= o->len;
+		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)o->len);
+	}
+	list_del(&o->node);
+	msgpipe_rxchunk_free(o);
+}
+
+/* A void placed in order ends its message at the new rx_stream: the
+ * chunks of that message that came out of order (the sender could not
+ * resend one before them) are swallowed with it. One reaching past the
+ * message's end breaks the sequence. Under msk->lock.
+ */
+static int msgpipe_rx_ooo_trim(struct msgpipe_sock *msk)
+{
+	struct msgpipe_rxchunk *o, *tmp;
+
+	list_for_each_entry_safe(o, tmp, &msk->rx_ooo, node) {
+		if (o->stream >= msk->rx_stream)
+			break;
+		if (o->stream + o->len > msk->rx_stream)
+			return -EPROTO;
+		msgpipe_rx_ooo_drop(msk, o);
+	}
+	return 0;
+}
+
+/* Void @c was placed: trim what it swallowed and free it. On error the
+ * caller frees @c. Under msk->lock.
+ */
+static int msgpipe_rx_void_done(struct msgpipe_sock *msk,
+				struct msgpipe_rxchunk *c)
+{
+	int err = msgpipe_rx_ooo_trim(msk);
+
+	if (!err)
+		msgpipe_rxchunk_free(c);
+	return err;
+}
+
 /* Start a new message with chunk @c, or void it. Under msk->lock. */
 static int msgpipe_rx_place(struct msgpipe_sock *msk,
 			    struct msgpipe_rxchunk *c, struct msgpipe_rxmsg **fresh)
@@ -201,8 +245,7 @@ static int msgpipe_rx_place(struct msgpipe_sock *msk,
 			m->total = m->received;
 			m->voided = true;
 			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
-			msgpipe_rxchunk_free(c);
-			return 0;
+			return msgpipe_rx_void_done(msk, c);
 		}
 		if (c->offset != m->received)
 			return -EPROTO;
@@ -214,8 +257,7 @@ static int msgpipe_rx_place(struct msgpipe_sock *msk,
 			msk->rx_stream += c->total;
 			msk->rx_msgs_done++;
 			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
-			msgpipe_rxchunk_free(c);
-			return 0;
+			return msgpipe_rx_void_done(msk, c);
 		}
 		m = *fresh;
 		*fresh = NULL;
@@ -282,12 +324,7 @@ static int msgpipe_rx_ooo_add(struct msgpipe_sock *msk,
 	list_for_each_entry_safe_from(o, tmp, &msk->rx_ooo, node) {
 		if (o->stream >= end)
 			break;
-		if (o->buf) {
-			msk->rx_queued -= o->len;
-			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)o->len);
-		}
-		list_del(&o->node);
-		msgpipe_rxchunk_free(o);
+		msgpipe_rx_ooo_drop(msk, o);
 	}
 	list_add(&c->node, after);
 	return 0;

@@ -390,6 +390,8 @@ static bool msgpipe_tx_room(struct msgpipe_sock *msk)
 
 	if (READ_ONCE(msk->state) != MSGPIPE_SS_READY)
 		return true;
+	if (msk->tx_posting && READ_ONCE(msk->tx_posting->voided))
+		return true;
 	if (msk->tx_want_seq > READ_ONCE(msk->tx_msg_limit))
 		return false;
 	if (msk->tx_want_seq &&
@@ -476,8 +478,16 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 		c = msgpipe_txchunk_new(m, &msg->msg_iter, src, off, n);
 		if (IS_ERR(c))
 			return PTR_ERR(c);
-		c->stream = msk->tx_stream;
 		mutex_lock(&msk->tx_lock);
+		/* Voided meanwhile (a resend found its memory gone): the
+		 * stream already moved past it, nothing more goes out.
+		 */
+		if (m->voided) {
+			mutex_unlock(&msk->tx_lock);
+			msgpipe_txchunk_free(c);
+			return m->status;
+		}
+		c->stream = msk->tx_stream;
 		if (!off) {
 			/* The list's reference; acknowledgments drop it. */
 			refcount_inc(&m->refs);
@@ -569,7 +579,9 @@ int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
 	m->seq = msk->tx_seq + 1;
 	m->stream = msk->tx_stream;
 	/* The sender holds @m: acknowledgments may retire it meanwhile. */
+	msk->tx_posting = m;
 	err = msgpipe_tx_chunks(msk, m, msg, src, &timeo);
+	msk->tx_posting = NULL;
 	if (err && msk->tx_stream == m->stream) {
 		/* Nothing went out: the message never existed. */
 		msgpipe_txmsg_put(m);
@@ -580,12 +592,9 @@ int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
 		 * the return value, the peer from the void.
 		 */
 		mutex_lock(&msk->tx_lock);
-		m->status = err;
-		m->voided = true;
-		msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED,
-				 m->stream + m->len - msk->tx_stream);
-		msk->tx_stream = m->stream + m->len;
-		msgpipe_tx_void(msk, m);
+		if (!m->voided)
+			msgpipe_tx_void_msg(msk, m, err);
+		err = m->status;
 		mutex_unlock(&msk->tx_lock);
 		msk->tx_seq = m->seq;
 		msgpipe_txmsg_put(m);

@@ -208,6 +208,32 @@ int msgpipe_tx_void(struct msgpipe_sock *msk, struct msgpipe_txmsg *m)
 }
 
 /**
+ * msgpipe_tx_void_msg() - fail a message and tell the peer
+ * @msk: the session
+ * @m:   the message, on @msk->tx_msgs or being posted
+ * @err: its status
+ *
+ * The stream moves past the whole message even if its sender has not
+ * posted all of it yet (it stops at its next chunk): the peer's
+ * acknowledgment of the void then covers what was never sent. Under
+ * tx_lock.
+ */
+void msgpipe_tx_void_msg(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
+			 int err)
+{
+	u64 end = m->stream + m->len;
+
+	lockdep_assert_held(&msk->tx_lock);
+	m->status = err;
+	m->voided = true;
+	if (end > msk->tx_stream) {
+		msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED, end - msk->tx_stream);
+		WRITE_ONCE(msk->tx_stream, end);
+	}
+	msgpipe_tx_void(msk, m);
+}
+
+/**
  * msgpipe_session_tx_done() - the agent finished with a posted frame
  * @tx: the frame, with @tx->status set
  *

@@ -98,9 +98,15 @@ static int msa_walk_crc(void *ctx, struct page *page, unsigned int off,
 static bool msa_drop(const struct msgpipe_frame *f)
 {
 	u32 permille = READ_ONCE(msa_knobs.drop_permille);
+	u32 next = READ_ONCE(msa_knobs.drop_next);
 
-	return f->type == MSGPIPE_T_DATA && f->chunk_len && permille &&
-	       get_random_u32_below(1000) < permille;
+	if (f->type != MSGPIPE_T_DATA || !f->chunk_len)
+		return false;
+	/* Each of the next frames is dropped once, by one sender. */
+	while (next)
+		if (try_cmpxchg(&msa_knobs.drop_next, &next, next - 1))
+			return true;
+	return permille && get_random_u32_below(1000) < permille;
 }
 
 static int msa_send(struct msa_conn *conn, struct bio_vec *bv,

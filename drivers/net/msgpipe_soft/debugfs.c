@@ -72,6 +72,8 @@ module_param_cb(retire_ms, &msa_knob_param_ops, &msa_knobs.retire_ms, 0644);
 module_param_cb(max_inflight_kb, &msa_knob_param_ops,
 		&msa_knobs.max_inflight_kb, 0644);
 module_param_cb(lose_type, &msa_knob_param_ops, &msa_knobs.lose_type, 0644);
+module_param_cb(drop_next, &msa_knob_param_ops, &msa_knobs.drop_next, 0644);
+MODULE_PARM_DESC(drop_next, "the next this many DATA frames are dropped (testing)");
 MODULE_PARM_DESC(lose_type, "frames of this type lost with their connection (testing)");
 MODULE_PARM_DESC(max_inflight_kb, "cap on zero-copy bytes TCP holds (0: none)");
 /* The reset knob takes a mask of connection slots; -1 means all. */
@@ -179,6 +181,8 @@ const struct msgpipe_knob msa_knob_table[MSA_KNOB_NR] = {
 	[MSA_KNOB_LOSE_TYPE] = { .name = "lose_type",
 				 .max = MSGPIPE_T_MAX - 1,
 				 .flags = MSGPIPE_KNOB_F_TESTING },
+	[MSA_KNOB_DROP_NEXT] = { .name = "drop_next", .max = 1000000,
+				 .flags = MSGPIPE_KNOB_F_TESTING },
 };
 
 static u32 *msa_knob_u32(unsigned int idx)
@@ -198,6 +202,8 @@ static u32 *msa_knob_u32(unsigned int idx)
 		return &msa_knobs.max_inflight_kb;
 	case MSA_KNOB_LOSE_TYPE:
 		return &msa_knobs.lose_type;
+	case MSA_KNOB_DROP_NEXT:
+		return &msa_knobs.drop_next;
 	}
 	return NULL;
 }

@@ -221,6 +221,8 @@ enum msa_stat {
  * @lose_type:      frames of this type (0: none) are lost with their
  *                  connection: reported sent, never written, and the
  *                  connection reset (a loss the peer cannot repeat)
+ * @drop_next:      the next this many DATA frames with payload are dropped
+ *                  like @drop_permille's, whatever connection sends them
  */
 struct msa_knobs {
 	bool		data_crc;
@@ -232,6 +234,7 @@ struct msa_knobs {
 	u32		retire_ms;
 	u32		max_inflight_kb;
 	u32		lose_type;
+	u32		drop_next;
 };
 
 /* The knobs offered through the contract (msgpipectl agent set). */
@@ -247,6 +250,7 @@ enum msa_knob {
 	MSA_KNOB_ATTACH_DELAY_MS,
 	MSA_KNOB_TLS_ALERT,
 	MSA_KNOB_LOSE_TYPE,
+	MSA_KNOB_DROP_NEXT,
 	MSA_KNOB_NR
 };
 
