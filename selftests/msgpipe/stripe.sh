@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Pipes of 8 connections: one 64 MiB message (256 chunks) is striped
-# over all of them (each carries at least 5 % of it, as TCP itself counts
-# in ss; 2 % on the debug kernel, see below), and 3 of the 8 are reset in
+# over all of them (each carries at least 2 % of it, as TCP itself counts
+# in ss, see below), and 3 of the 8 are reset in
 # the middle of a 64 MiB transfer: the others carry on,
 # the 3 are redialed, every message arrives exactly once, intact, in order.
 #
@@ -32,14 +32,13 @@ sample() {
 }
 
 # Connections take chunks as fast as their TCP sockets drain, so their
-# shares are as even as their threads' turns on the CPUs. On the stock
-# kernel each gets at least 5 % of 64 MiB (12 to 14 % were seen). On the
-# debug kernel (about two minutes) KASAN and lockdep make the 16 agent threads'
-# turns uneven: shares of 4 to 23 % were seen, so there each of the 8 must
-# carry at least 2 % (5 chunks), still far from a pipe that does not stripe.
+# shares are as even as their 16 agent threads' turns on the CPUs: 12 to
+# 14 % each in a guest alone on two vCPUs, but 4 to 23 % on the debug
+# kernel and 4.3 to 20 % on the stock one in make check's guests of one
+# vCPU beside two others. Each of the 8 must carry at least 2 % (5 chunks),
+# far from a pipe that does not stripe (0 % on 7 of them).
 ONE=67108864
-MIN_PCT=5
-[ "$MP_SCALE" -gt 1 ] && MIN_PCT=2
+MIN_PCT=2
 sample &
 sampler=$!
 transfer one --port 4400 --bufsize 1048576 -- --addr $ADDR_B --port 4400 \
