@@ -968,6 +968,43 @@ TEST(rdm__loopback_items_complete)
 	close(r);
 }
 
+/*
+ * Statuses of an item to several destinations follow the order given,
+ * whatever order the addresses sort in: here port 30116 (bound) before
+ * 30616 (nothing bound), which sort the other way round as bytes.
+ */
+TEST(rdm__statuses_in_order_given)
+{
+	struct sockaddr_msgpipe me = addr(30116, 0), to[3];
+	struct msgpipe_rdm_done *d;
+	int r = rdm(), s = rdm();
+	char buf[16];
+	struct cm c;
+
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, bind(r, (void *)&me, sizeof(me)));
+	me.smp_port = 30117;
+	ASSERT_EQ(0, bind(s, (void *)&me, sizeof(me)));
+	to[0] = addr(30116, 1);
+	to[1] = addr(30616, 1);
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, to, 2 * sizeof(to[0]));
+	ASSERT_EQ(4, rdm_send(s, "both", 4, NULL, c.buf, c.len, 0));
+	ASSERT_EQ(1, rdm_reap(s, &d, 1));
+	ASSERT_EQ(2, d->ndest);
+	EXPECT_EQ(1, d->nfailed);
+	EXPECT_EQ(0, d->status[0]);
+	EXPECT_EQ(-ECONNREFUSED, d->status[1]);
+	EXPECT_EQ(4, recv(r, buf, sizeof(buf), 0));
+	/* The same destination twice is refused. */
+	to[2] = to[0];
+	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, to, 3 * sizeof(to[0]));
+	EXPECT_EQ(-1, rdm_send(s, "dup", 3, NULL, c.buf, c.len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	close(s);
+	close(r);
+}
+
 /* sendmmsg() marks all but its last message MSG_BATCH: accepted. */
 TEST(rdm__sendmmsg)
 {

@@ -354,7 +354,8 @@ struct msgpipe_state {
  * the error queue: recvmsg(MSG_ERRQUEUE) returns 0 bytes and one cmsg of
  * level SOL_MSGPIPE, type MSGPIPE_RDM_DONE, holding as many records as fit
  * (at least one, else ENOBUFS): struct msgpipe_rdm_done followed by
- * @ndest __s32 statuses (0 or -errno, in the item's destination order),
+ * @ndest __s32 statuses (0 or -errno, the i-th for the i-th destination
+ * given in MSGPIPE_CM_DESTS),
  * padded to 8 bytes. POLLERR says completions wait.
  */
 

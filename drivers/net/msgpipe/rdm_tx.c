@@ -855,9 +855,13 @@ static int msgpipe_rdm_parse(struct msghdr *msg, struct msgpipe_rdm_args *a)
 	return 0;
 }
 
-/* Check, normalize and sort the destinations copied into @dests. */
+/* Check and normalize the destinations copied into @dests. They keep the
+ * order given (the statuses follow it); a sorted copy finds one named
+ * twice.
+ */
 static int msgpipe_rdm_dests_check(struct sockaddr_msgpipe *dests, u32 n)
 {
+	struct sockaddr_msgpipe *sorted;
 	u32 i;
 	int err;
 
@@ -871,13 +875,19 @@ static int msgpipe_rdm_dests_check(struct sockaddr_msgpipe *dests, u32 n)
 		      IPV6_ADDR_LINKLOCAL))
 			dests[i].smp_scope_id = 0;
 	}
-	if (n > 1) {
-		sort(dests, n, sizeof(*dests), msgpipe_rdm_addr_cmp, NULL);
-		for (i = 1; i < n; i++)
-			if (!msgpipe_rdm_addr_cmp(&dests[i - 1], &dests[i]))
-				return -EINVAL;	/* a destination named twice */
-	}
-	return 0;
+	if (n < 2)
+		return 0;
+	sorted = kvmalloc_array(n, sizeof(*dests), GFP_KERNEL);
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, dests, n * sizeof(*dests));
+	err = 0;
+	sort(sorted, n, sizeof(*sorted), msgpipe_rdm_addr_cmp, NULL);
+	for (i = 1; i < n; i++)
+		if (!msgpipe_rdm_addr_cmp(&sorted[i - 1], &sorted[i]))
+			err = -EINVAL;	/* a destination named twice */
+	kvfree(sorted);
+	return err;
 }
 
 static bool msgpipe_rdm_room(struct msgpipe_sock *msk)
