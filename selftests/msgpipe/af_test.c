@@ -634,6 +634,48 @@ TEST_F(pair, retire__no_progress_times_out)
 	EXPECT_EQ(ECONNRESET, errno);
 }
 
+/* An accepted session names the connecting host: accept(), getpeername()
+ * and recvmsg()'s msg_name (its port is 0: the SYNC names none).
+ */
+TEST_F(pair, accept__peer_address)
+{
+	struct sockaddr_msgpipe a, want = addr(0, 1), srv = addr(3100, 1);
+	socklen_t len = sizeof(a);
+	struct iovec iov;
+	struct msghdr mh = { .msg_name = &a, .msg_iov = &iov, .msg_iovlen = 1 };
+	char buf[16];
+	int c2, s2;
+
+	ASSERT_EQ(0, getpeername(self->sfd, (void *)&a, &len));
+	EXPECT_EQ(sizeof(a), len);
+	EXPECT_EQ(0, memcmp(&a, &want, sizeof(a)));
+	len = sizeof(a);
+	ASSERT_EQ(0, getpeername(self->cfd, (void *)&a, &len));
+	EXPECT_EQ(0, memcmp(&a, &srv, sizeof(a)));
+
+	ASSERT_EQ(2, send(self->cfd, "hi", 2, 0));
+	iov = (struct iovec){ buf, sizeof(buf) };
+	mh.msg_namelen = sizeof(a);
+	memset(&a, 0xff, sizeof(a));
+	ASSERT_EQ(2, recvmsg(self->sfd, &mh, 0));
+	EXPECT_EQ(sizeof(a), mh.msg_namelen);
+	EXPECT_EQ(0, memcmp(&a, &want, sizeof(a)));
+
+	c2 = sk();
+	ASSERT_LE(0, c2);
+	fcntl(c2, F_SETFL, O_NONBLOCK);
+	ASSERT_EQ(-1, connect(c2, (void *)&srv, sizeof(srv)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	len = sizeof(a);
+	memset(&a, 0xff, sizeof(a));
+	s2 = accept(self->lfd, (void *)&a, &len);
+	ASSERT_LE(0, s2);
+	EXPECT_EQ(sizeof(a), len);
+	EXPECT_EQ(0, memcmp(&a, &want, sizeof(a)));
+	close(s2);
+	close(c2);
+}
+
 TEST_F(pair, close__peer_sees_end)
 {
 	struct pollfd p = { .fd = self->sfd, .events = POLLIN };

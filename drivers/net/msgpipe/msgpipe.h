@@ -554,6 +554,8 @@ bool msgpipe_addr_same_host(const struct sockaddr_storage *a,
 			    const struct sockaddr_storage *b);
 void msgpipe_pipe_put(struct msgpipe_pipe *pipe);
 void msgpipe_pipe_set_keep(struct msgpipe_pipe *pipe, bool keep);
+void msgpipe_pipe_peer_addr(const struct msgpipe_pipe *pipe, u16 port,
+			    struct sockaddr_msgpipe *a);
 struct msgpipe_pipe *msgpipe_pipe_use(struct msgpipe_net *mn,
 				      const struct sockaddr_msgpipe *addr);
 void msgpipe_pipe_unuse(struct msgpipe_pipe *pipe);

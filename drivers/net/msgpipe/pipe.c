@@ -25,6 +25,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 #include "msgpipe.h"
 #include "stats.h"
@@ -340,6 +341,39 @@ static struct msgpipe_pipe *msgpipe_pipe_find(struct msgpipe_net *mn,
 		    ((const struct sockaddr_in *)peer)->sin_port)
 			return pipe;
 	return NULL;
+}
+
+/**
+ * msgpipe_pipe_peer_addr() - the peer host of a pipe as a socket address
+ * @pipe: the pipe
+ * @port: the service port to put in it
+ * @a:    filled in
+ */
+void msgpipe_pipe_peer_addr(const struct msgpipe_pipe *pipe, u16 port,
+			    struct sockaddr_msgpipe *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->smp_family = msgpipe_family;
+	a->smp_port = port;
+	if (pipe->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&pipe->peer;
+
+		a->smp_af = AF_INET;
+		memcpy(a->smp_addr, &in->sin_addr, 4);
+	} else if (ipv6_addr_v4mapped(&((const struct sockaddr_in6 *)
+					&pipe->peer)->sin6_addr)) {
+		/* The engine listens on [::]: IPv4 peers come mapped. */
+		const struct sockaddr_in6 *in6 = (const void *)&pipe->peer;
+
+		a->smp_af = AF_INET;
+		memcpy(a->smp_addr, &in6->sin6_addr.s6_addr32[3], 4);
+	} else {
+		const struct sockaddr_in6 *in6 = (const void *)&pipe->peer;
+
+		a->smp_af = AF_INET6;
+		a->smp_scope_id = in6->sin6_scope_id;
+		memcpy(a->smp_addr, &in6->sin6_addr, 16);
+	}
 }
 
 static int msgpipe_addr_to_tcp(const struct sockaddr_msgpipe *a, u16 port,

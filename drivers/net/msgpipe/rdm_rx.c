@@ -176,34 +176,6 @@ static void msgpipe_rdm_seen_expire(struct msgpipe_rdm *rdm)
 	}
 }
 
-/* Where an item of a batch from @pipe, sent by port @port, came from. */
-static void msgpipe_rdm_origin(const struct msgpipe_pipe *pipe, u16 port,
-			       struct sockaddr_msgpipe *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->smp_family = msgpipe_family;
-	a->smp_port = port;
-	if (pipe->peer.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)&pipe->peer;
-
-		a->smp_af = AF_INET;
-		memcpy(a->smp_addr, &in->sin_addr, 4);
-	} else if (ipv6_addr_v4mapped(&((const struct sockaddr_in6 *)
-					&pipe->peer)->sin6_addr)) {
-		/* The engine listens on [::]: IPv4 peers come mapped. */
-		const struct sockaddr_in6 *in6 = (const void *)&pipe->peer;
-
-		a->smp_af = AF_INET;
-		memcpy(a->smp_addr, &in6->sin6_addr.s6_addr32[3], 4);
-	} else {
-		const struct sockaddr_in6 *in6 = (const void *)&pipe->peer;
-
-		a->smp_af = AF_INET6;
-		a->smp_scope_id = in6->sin6_scope_id;
-		memcpy(a->smp_addr, &in6->sin6_addr, 16);
-	}
-}
-
 /* Every item well formed, the last one ending the payload. */
 static int msgpipe_rdm_rx_check(const struct msgpipe_frame *f, const u8 *data,
 				bool *prio)
@@ -286,7 +258,7 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 	rb->pipe = pipe;
 	rb->guid_hi = f->msg_seq;
 	rb->guid_lo = f->stream_seq;
-	msgpipe_rdm_origin(pipe, f->offset, &rb->origin);
+	msgpipe_pipe_peer_addr(pipe, f->offset, &rb->origin);
 	rb->prio = prio;
 	rb->len = f->chunk_len;
 	rb->nr_items = f->total_len;

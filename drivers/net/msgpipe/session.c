@@ -147,6 +147,8 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	WRITE_ONCE(child->sk.sk_rcvbuf, READ_ONCE(lmsk->sk.sk_rcvbuf));
 	msgpipe_session_window(child, f);
 	child->port = 0;
+	/* The connecting host; its socket names no port in the SYNC. */
+	msgpipe_pipe_peer_addr(pipe, 0, &child->peer);
 	child->state = MSGPIPE_SS_PENDING_ACCEPT;
 	err = msgpipe_sid_alloc(mn, child, &id);
 	if (err)
