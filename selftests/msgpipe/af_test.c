@@ -609,6 +609,21 @@ TEST_F(pair, zerocopy__memlock_limit)
 	munmap(p, n);
 }
 
+/* Send one message nothing gets through (the agent drops every DATA
+ * frame) and take its completion: after retire_ms the agent gives up.
+ * Returns 0, or -1 when a step failed.
+ */
+static int retire_one(int fd, struct sock_extended_err *e)
+{
+	int err = knob("msgpipe_soft", "retire_ms", "1000") ||
+		  knob("msgpipe_soft", "drop_permille", "1000") ||
+		  send(fd, "hello", 5, 0) != 5 || completion(fd, e);
+
+	knob("msgpipe_soft", "drop_permille", "0");
+	knob("msgpipe_soft", "retire_ms", "60000");
+	return err ? -1 : 0;
+}
+
 TEST_F(pair, retire__no_progress_times_out)
 {
 	struct sock_extended_err e;
@@ -617,13 +632,7 @@ TEST_F(pair, retire__no_progress_times_out)
 
 	ASSERT_EQ(0, setsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_NOTIFY, &v,
 				sizeof(v)));
-	/* Nothing gets through: after retire_ms the agent gives up. */
-	ASSERT_EQ(0, knob("msgpipe_soft", "retire_ms", "1000"));
-	ASSERT_EQ(0, knob("msgpipe_soft", "drop_permille", "1000"));
-	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
-	ASSERT_EQ(0, completion(self->cfd, &e));
-	knob("msgpipe_soft", "drop_permille", "0");
-	knob("msgpipe_soft", "retire_ms", "60000");
+	ASSERT_EQ(0, retire_one(self->cfd, &e));
 	EXPECT_EQ(ETIMEDOUT, e.ee_errno);
 	EXPECT_EQ(1, e.ee_info);
 	/* The session is reset: the next send says why. */
@@ -632,6 +641,19 @@ TEST_F(pair, retire__no_progress_times_out)
 	/* And the peer was told: its session is reset, not left waiting. */
 	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), 0));
 	EXPECT_EQ(ECONNRESET, errno);
+}
+
+/* A copy-mode message that fails after send() returned completes with its
+ * error even without MSGPIPE_NOTIFY.
+ */
+TEST_F(pair, retire__failure_completes_without_notify)
+{
+	struct sock_extended_err e;
+
+	ASSERT_EQ(0, retire_one(self->cfd, &e));
+	EXPECT_EQ(ETIMEDOUT, e.ee_errno);
+	EXPECT_EQ(1, e.ee_info);
+	EXPECT_EQ(1, e.ee_data);
 }
 
 /* An accepted session names the connecting host: accept(), getpeername()

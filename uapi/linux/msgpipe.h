@@ -98,7 +98,9 @@ struct sockaddr_msgpipe {
  * buffer was unmapped or changed before it was sent again; ETIMEDOUT,
  * ECONNRESET), ee_code SO_EE_CODE_ZEROCOPY_COPIED when the host copied the
  * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel.
- * A sender that leaves many completions unread is throttled.
+ * A sender that leaves many completions unread is throttled. A failed
+ * message whose record finds no memory sets the socket's error (SO_ERROR)
+ * instead.
  */
 
 /*

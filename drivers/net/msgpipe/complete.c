@@ -33,6 +33,17 @@ static void msgpipe_tx_notify(struct msgpipe_sock *msk,
 	u32 id = (u32)m->seq;
 	unsigned long flags;
 
+	/* A failure completes even without MSGPIPE_NOTIFY: its record is
+	 * allocated now. Without memory the socket's error says it.
+	 */
+	if (!skb && m->status) {
+		skb = alloc_skb(0, GFP_KERNEL);
+		if (!skb) {
+			WRITE_ONCE(sk->sk_err, -m->status);
+			sk_error_report(sk);
+			return;
+		}
+	}
 	if (!skb)
 		return;
 	m->note = NULL;
