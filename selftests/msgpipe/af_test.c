@@ -543,6 +543,50 @@ TEST_F(pair, zerocopy__failed_repin)
 	munmap(p, n);
 }
 
+/* A zero-copy message gathered from many small segments: chunks are cut
+ * at 16 segments, the message arrives whole and completes without error.
+ */
+TEST_F(pair, zerocopy__many_segments)
+{
+	size_t n = 64 * 4096 + 200 * 100, off = 0, got = 0;
+	struct iovec iov[264];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 264 };
+	struct sock_extended_err e;
+	char *p, *in = malloc(n);
+	int i;
+
+	p = mmap(NULL, n + 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(NULL, in);
+	for (i = 0; i < (int)n; i++)
+		p[i] = (char)(i * 7 + (i >> 9));
+	/* 64 pages, then 200 pieces of 100 bytes. */
+	for (i = 0; i < 264; i++) {
+		size_t len = i < 64 ? 4096 : 100;
+
+		iov[i] = (struct iovec){ p + off, len };
+		off += len;
+	}
+	ASSERT_EQ((ssize_t)n, sendmsg(self->cfd, &mh, MSG_ZEROCOPY));
+	while (got < n) {
+		struct iovec r = { in + got, n - got };
+		struct msghdr rh = { .msg_iov = &r, .msg_iovlen = 1 };
+		ssize_t k = recvmsg(self->sfd, &rh, 0);
+
+		ASSERT_LT(0, k);
+		got += k;
+		if (rh.msg_flags & MSG_EOR)
+			break;
+	}
+	EXPECT_EQ(n, got);
+	EXPECT_EQ(0, memcmp(in, p, n));
+	ASSERT_EQ(0, completion(self->cfd, &e));
+	EXPECT_EQ(0, e.ee_errno);
+	munmap(p, n + 4096);
+	free(in);
+}
+
 TEST_F(pair, zerocopy__bad_calls)
 {
 	int v = 0;

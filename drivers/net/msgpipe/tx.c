@@ -140,7 +140,31 @@ static unsigned int msgpipe_txmsg_segs(const struct msgpipe_txmsg *m, u32 off,
 	return len ? 0 : n;
 }
 
+/* User segments one zero-copy chunk may span: a chunk of smaller
+ * segments is cut shorter (msgpipe_txmsg_fit()).
+ */
 #define MSGPIPE_ZC_SEGS	16
+
+/* The most of @len message bytes from @off that @max user segments hold. */
+static u32 msgpipe_txmsg_fit(const struct msgpipe_txmsg *m, u32 off, u32 len,
+			     unsigned int max)
+{
+	unsigned int i, n = 0;
+	u32 fit = 0;
+
+	for (i = 0; i < m->nr_segs && fit < len && n < max; i++) {
+		u64 seg = m->iov[i].iov_len;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		fit += min_t(u64, seg - off, len - fit);
+		off = 0;
+		n++;
+	}
+	return fit ?: len;
+}
 
 /* Build the frame of a zero-copy chunk: pin its user segments and chain one
  * descriptor per segment. @remote: re-pin from an agent worker.
@@ -472,6 +496,8 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 	while (off < m->len) {
 		u32 n = min_t(u32, m->len - off, MSGPIPE_CHUNK_DEFAULT);
 
+		if (m->zc)
+			n = msgpipe_txmsg_fit(m, off, n, MSGPIPE_ZC_SEGS);
 		err = msgpipe_tx_wait(msk, timeo, m->seq, &n, !off, m->zc);
 		if (err)
 			return err;
