@@ -275,21 +275,7 @@ static inline bool msgpipe_conn_tls(const struct socket *sock)
 	return inet_csk(sock->sk)->icsk_ulp_ops;
 }
 
-/**
- * msgpipe_conn_release() - close a connection's socket
- * @sock: a socket given to conn_attach()
- *
- * One admitted after a TLS handshake has a file (the handshake daemon
- * worked on it through a descriptor) and goes with it.
- */
-static inline void msgpipe_conn_release(struct socket *sock)
-{
-	if (sock->file)
-		fput(sock->file);
-	else
-		sock_release(sock);
-}
-
+void msgpipe_conn_release(struct socket *sock);
 int msgpipe_agent_register(struct msgpipe_agent *agent);
 void msgpipe_agent_unregister(struct msgpipe_agent *agent);
 

@@ -11,12 +11,29 @@
 #define _MSGPIPE_COMPAT_H
 
 #include <linux/bvec.h>
+#include <linux/file.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
 #include <linux/version.h>
+
+/* __fput_sync() may be called by any task since 6.6; before, by kernel
+ * threads only (a task's own fput() then runs before it returns to user
+ * space, which is as good for it).
+ */
+static inline void msgpipe_fput_now(struct file *file)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+	if (!(current->flags & PF_KTHREAD)) {
+		fput(file);
+		return;
+	}
+#endif
+	__fput_sync(file);
+}
 
 /* bvec_set_virt() arrived in 6.3; Debian's 6.1 has only bvec_set_page(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)

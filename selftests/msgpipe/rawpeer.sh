@@ -3,7 +3,9 @@
 # A hostile peer (mp_raw) sends malformed frames to host B's pipe listener
 # while a real session from A to B moves 128 MiB: every bad connection is
 # closed or reset, the real session is unaffected (same messages, same
-# digests, in order) and the hosts counted the protocol errors.
+# digests, in order) and the hosts counted the protocol errors. Beside it,
+# peers that stay silent (no HELLO, no answer to one) are reset when their
+# time is up, not left half-closed.
 #
 #   +-----------------------------+            +----------------------+
 #   | netns A                     |            | netns B              |
@@ -31,6 +33,46 @@ na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4800 --count 16 \
 	--msgsize $(scaled 8388608) > "$T/legit.cli" 2> "$T/legit.err" &
 cpid=$!
 
+# Silent peers, beside it: a connection to B's listener that never says
+# HELLO (B gives up after 5 s), and a listener in A that takes A's dial and
+# its HELLO but never answers (A gives up after 10 s). Each end that gives
+# up aborts the connection (a reset): a FIN would leave an orphaned socket
+# in FIN-WAIT for a peer that never closes.
+silent() {	# silent connect ADDR | silent listen ADDR: how it ended
+	python3 -c '
+import socket, sys
+role, addr = sys.argv[1], sys.argv[2]
+if role == "connect":
+    s = socket.create_connection((addr, 7460))
+else:
+    l = socket.socket()
+    l.bind((addr, 7460))
+    l.listen()
+    print("listening", flush=True)
+    s = l.accept()[0]
+s.settimeout(60)
+got = 0
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            print("eof after", got, "bytes")
+            break
+        got += len(d)
+except ConnectionResetError:
+    print("reset after", got, "bytes")
+except socket.timeout:
+    print("nothing in 60 s")
+' "$@"
+}
+na bash -c "$(declare -f silent); silent connect $ADDR_B" > "$T/silent.cli" 2>&1 &
+scli=$!
+na bash -c "$(declare -f silent); silent listen 127.0.0.2" > "$T/silent.srv" 2>&1 &
+ssrv=$!
+wait_listening "$T/silent.srv"
+na "$BIN/msgpipectl" pipe add 127.0.0.2 > /dev/null 2> "$T/silent.err" &
+sadd=$!
+
 na "$BIN/mp_raw" --addr $ADDR_B --svc-port 4801 --seed "$SEED" > "$T/raw" 2>&1
 rc=$?
 sed 's/^/# /' "$T/raw"
@@ -48,6 +90,13 @@ check "it delivered 16 messages, same digests and order" same_messages legit
 check "exactly 16 arrived" test "$(grep -c '^msg' "$T/legit.srv")" = 16
 kill $rpid 2>/dev/null
 wait $rpid 2>/dev/null
+wait $scli $ssrv $sadd
+check "a connection that never said HELLO was reset ($(cat "$T/silent.cli"))" \
+	grep -q '^reset after 0 bytes' "$T/silent.cli"
+check "a dial never answered failed with ETIMEDOUT ($(cat "$T/silent.err"))" \
+	grep -q 'timed out' "$T/silent.err"
+check "and was reset ($(tail -n 1 "$T/silent.srv"))" \
+	grep -q '^reset after [1-9]' "$T/silent.srv"
 perr=$(( $(host_stat proto_errors) + $(agent_stat proto_errors) - perr0 ))
 check "the hosts counted the protocol errors ($perr)" test $perr -ge 5
 unk=$(( $(host_stat rx_unknown_session) - unk0 ))

@@ -161,11 +161,14 @@ struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 	if (!err && (f.stream_seq != pipe->token || f.offset != idx ||
 		     f.total_len != pipe->nconns || f.window != pipe->security))
 		err = -EPROTO;
+	/* A send or receive timeout of the socket: no answer. */
+	if (err == -EAGAIN)
+		err = -ETIMEDOUT;
 	if (err) {
 		msgpipe_stat_inc(MSGPIPE_STAT_DIAL_FAILURES);
-		if (err == -ETIMEDOUT || err == -EAGAIN)
+		if (err == -ETIMEDOUT)
 			msgpipe_stat_inc(MSGPIPE_STAT_DIAL_TIMEOUTS);
-		sock_release(tcp);
+		msgpipe_conn_release(tcp);
 		return ERR_PTR(err);
 	}
 	tcp->sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;
@@ -642,7 +645,7 @@ static void msgpipe_hello_work(struct work_struct *work)
 
 out_release:
 	if (tcp)
-		sock_release(tcp);
+		msgpipe_conn_release(tcp);
 	if (fresh)
 		msgpipe_pipe_fail(pipe, err);
 out_put:
@@ -696,7 +699,7 @@ void msgpipe_hello_queue(struct msgpipe_net *mn, struct socket *tcp)
 
 err_release:
 	atomic_dec(&mn->nr_hellos);
-	sock_release(tcp);
+	msgpipe_conn_release(tcp);
 }
 
 /**

@@ -13,7 +13,10 @@
  * closed with its file (msgpipe_conn_release()). While the daemon may hold
  * the descriptor the socket holds a reference on its namespace, as a user
  * socket does; it is given back once the daemon closed it, so that kernel
- * sockets do not keep their namespace alive.
+ * sockets do not keep their namespace alive. From then on, as for every
+ * kernel socket, the close must be over before the namespace's exit is:
+ * the file is released at once, never left to the deferred release of
+ * files put by kernel threads.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -245,7 +248,7 @@ int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 		msgpipe_hs_net_put(tcp->sk);
 	if (hs.status) {
 		kernel_sock_shutdown(tcp, SHUT_RDWR);
-		fput(file);
+		msgpipe_conn_release(tcp);
 	}
 out_event:
 	msgpipe_stat_inc(hs.status ? MSGPIPE_STAT_HS_FAILED :
@@ -257,10 +260,36 @@ out_event:
 	return hs.status;
 
 out_release:
-	sock_release(tcp);
+	msgpipe_conn_release(tcp);
 	hs.status = err;
 	goto out_event;
 }
+
+/**
+ * msgpipe_conn_release() - close a connection's socket
+ * @sock: a socket given to conn_attach(), or one being dialed or accepted
+ *
+ * The connection is aborted (a reset), never left an orphan: an orphaned
+ * TCP socket holds no reference on its namespace yet keeps its timers,
+ * its unacknowledged data and with it the host's zero-copy pages, until it
+ * gives up on a peer that may never answer. What the peer still needed is
+ * resent by the host on another connection.
+ *
+ * One admitted after a TLS handshake has a file (the handshake daemon
+ * worked on it through a descriptor) and goes with it, closed before this
+ * returns: a kernel thread's fput() would leave the close to a shared work
+ * item, which may run after the namespace's exit freed what TCP's close
+ * still uses (its routes, its counters). May sleep.
+ */
+void msgpipe_conn_release(struct socket *sock)
+{
+	sock_no_linger(sock->sk);
+	if (sock->file)
+		msgpipe_fput_now(sock->file);
+	else
+		sock_release(sock);
+}
+EXPORT_SYMBOL_GPL(msgpipe_conn_release);
 
 /* A pending handshake of @mn by id, under mn->hs_lock. */
 static struct msgpipe_hs *msgpipe_hs_find(struct msgpipe_net *mn, u32 id)

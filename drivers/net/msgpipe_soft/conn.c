@@ -644,12 +644,7 @@ void msa_conn_stop(struct msa_conn *conn, bool graceful)
  */
 void msa_conn_release(struct msa_conn *conn)
 {
-	/* Abort rather than leave an orphan: an orphaned TCP socket keeps
-	 * its unacknowledged skbs, and with them the host's zero-copy
-	 * pages, until it gives up on a dead peer minutes later. What the
-	 * peer still needed is resent by the host on another connection.
-	 */
-	sock_no_linger(conn->sock->sk);
+	/* Aborted, not left an orphan (see msgpipe_conn_release()). */
 	msgpipe_conn_release(conn->sock);
 	msa_conn_free(conn);
 	msa_stat_add(MSA_STAT_CONNS, -1);
