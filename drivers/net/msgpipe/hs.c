@@ -105,16 +105,21 @@ static int msgpipe_hs_notify(struct msgpipe_hs *hs, u8 cmd, bool handshake)
 
 /* A kernel socket holds no reference on its namespace; one the daemon may
  * keep open must, as a user socket does (see the lifetime rules above).
+ * False when the namespace is going away already (a redial racing its
+ * exit, which closes the pipe): nothing may be handed out of it then.
  */
-static void msgpipe_hs_net_hold(struct sock *sk)
+static bool msgpipe_hs_net_hold(struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 
+	if (!maybe_get_net(net))
+		return false;
 	lock_sock(sk);
 	sk->sk_net_refcnt = 1;
-	get_net_track(net, &sk->ns_tracker, GFP_KERNEL);
+	netns_tracker_alloc(net, &sk->ns_tracker, GFP_KERNEL);
 	sock_inuse_add(net, 1);
 	release_sock(sk);
+	return true;
 }
 
 static void msgpipe_hs_net_put(struct sock *sk)
@@ -183,9 +188,10 @@ static int msgpipe_hs_admit(struct msgpipe_pipe *pipe, u32 idx,
  *
  * Return: 0 (nothing to do, or kTLS set; @tcp then has a file) or -errno,
  * @tcp released: ESRCH when no daemon listens, ETIMEDOUT when it did not
- * answer in time, EPROTO when it said done without kTLS, EBUSY when it
- * still held the socket, EKEYREJECTED when the peer refused us after its
- * handshake, else the daemon's own error.
+ * answer in time, ENETDOWN when the namespace is going away, EPROTO
+ * when it said done without kTLS, EBUSY when it still held the socket,
+ * EKEYREJECTED when the peer refused us after its handshake, else the
+ * daemon's own error.
  */
 int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 		   u8 role)
@@ -212,7 +218,11 @@ int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 		goto out_event;
 	}
 	hs.file = file;
-	msgpipe_hs_net_hold(tcp->sk);
+	if (!msgpipe_hs_net_hold(tcp->sk)) {
+		hs.status = -ENETDOWN;
+		msgpipe_conn_release(tcp);
+		goto out_event;
+	}
 	init_completion(&hs.done);
 
 	spin_lock(&mn->hs_lock);
