@@ -9,7 +9,15 @@
  * For each case it says whether the host closed that connection, and
  * fails when the host did not do what wire-format.rst promises.
  *
+ * With --forge it is the receiving end instead: two hosts' pipe listeners,
+ * the attacker's and the victim's. The victim takes BATCHes and never
+ * acknowledges them; the attacker acknowledges its own and, every 100 ms
+ * until --seconds pass or SIGTERM, forges BATCH_ACK records: 128 GUIDs around its
+ * own and every GUID the victim saw (as if it had learnt them). The host
+ * must take none of them for the victim's batches.
+ *
  * usage: mp_raw --addr IP [--tcp-port 7460] --svc-port PORT [--seed N]
+ *        mp_raw --forge IP --victim IP [--seconds S]
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -19,6 +27,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +345,190 @@ static void case_flood(void)
 	close(fd);
 }
 
+/* --forge: a connection to one of the two listeners. */
+struct fconn {
+	int fd;
+	bool victim;
+	bool up;			/* HELLO answered */
+	size_t have;			/* bytes of @h read */
+	u32 skip;			/* payload bytes still to read */
+	struct msgpipe_wire_hdr h;
+};
+
+enum { FORGE_CONNS = 64, FORGE_GUESS = 64, FORGE_VICTIM = 256 };
+
+static struct {
+	u64 hi, own_lo, victim_lo[FORGE_VICTIM];
+	int nvictim, own, attacker_fd, gap_bits;
+	long forged, exact;
+} fg = { .attacker_fd = -1 };
+
+static int forge_listen(const char *ip)
+{
+	struct sockaddr_in a = host;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1 || fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
+		perror("mp_raw: listen");
+		exit(2);
+	}
+	return fd;
+}
+
+/* One BATCH_ACK: @n records of GUID @hi:@lo[i], each "delivered". */
+static void forge_ack(int fd, u64 hi, const u64 *lo, int n)
+{
+	struct msgpipe_batch_ack rec[2 * FORGE_GUESS + FORGE_VICTIM] = {};
+	struct msgpipe_frame f = { .type = MSGPIPE_T_BATCH_ACK, .total_len = n,
+				   .chunk_len = n * sizeof(rec[0]) };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		rec[i].guid_hi = htobe64(hi);
+		rec[i].guid_lo = htobe64(lo[i]);
+	}
+	frame(fd, &f, rec);
+}
+
+static void forge_frame(struct fconn *c, const struct msgpipe_frame *f)
+{
+	int i;
+
+	if (f->type == MSGPIPE_T_HELLO && !c->up) {
+		/* The acceptor's answer: the same pipe, slot and security. */
+		frame(c->fd, f, NULL);
+		c->up = true;
+		return;
+	}
+	if (f->type != MSGPIPE_T_BATCH)
+		return;
+	if (c->victim) {
+		for (i = 0; i < fg.nvictim; i++)
+			if (fg.victim_lo[i] == f->stream_seq)
+				return;
+		if (fg.nvictim < FORGE_VICTIM)
+			fg.victim_lo[fg.nvictim++] = f->stream_seq;
+		return;
+	}
+	fg.hi = f->msg_seq;
+	fg.own_lo = f->stream_seq;
+	fg.own++;
+	fg.attacker_fd = c->fd;
+	forge_ack(c->fd, fg.hi, &fg.own_lo, 1);
+}
+
+/* Read what @c has: whole headers are handled, payloads skipped. */
+static bool forge_read(struct fconn *c)
+{
+	char buf[4096];
+	struct msgpipe_frame f;
+	ssize_t n;
+
+	if (c->skip) {
+		n = recv(c->fd, buf, c->skip < sizeof(buf) ? c->skip : sizeof(buf),
+			 MSG_DONTWAIT);
+		if (n <= 0)
+			return n < 0 && errno == EAGAIN;
+		c->skip -= n;
+		return true;
+	}
+	n = recv(c->fd, (char *)&c->h + c->have, sizeof(c->h) - c->have,
+		 MSG_DONTWAIT);
+	if (n <= 0)
+		return n < 0 && errno == EAGAIN;
+	c->have += n;
+	if (c->have < sizeof(c->h))
+		return true;
+	c->have = 0;
+	if (msgpipe_wire_decode(&c->h, sizeof(c->h), &f))
+		return false;
+	c->skip = f.chunk_len;
+	forge_frame(c, &f);
+	return true;
+}
+
+/* Guesses around the attacker's own GUID, then the victim's GUIDs. */
+static void forge_send(void)
+{
+	u64 lo[2 * FORGE_GUESS + FORGE_VICTIM];
+	int i, n = 0;
+
+	for (i = -FORGE_GUESS; i <= FORGE_GUESS; i++)
+		if (i)
+			lo[n++] = fg.own_lo + i;
+	for (i = 0; i < fg.nvictim; i++)
+		lo[n++] = fg.victim_lo[i];
+	forge_ack(fg.attacker_fd, fg.hi, lo, n);
+	fg.forged += n;
+	fg.exact += fg.nvictim;
+}
+
+static volatile sig_atomic_t forge_stop;
+
+static void forge_term(int sig __attribute__((unused)))
+{
+	forge_stop = 1;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int forge(const char *attacker, const char *victim, int seconds)
+{
+	struct pollfd p[2 + FORGE_CONNS];
+	struct fconn c[FORGE_CONNS];
+	int nc = 0, i, fd;
+	long next = 0;
+	time_t end;
+
+	p[0] = (struct pollfd){ .fd = forge_listen(attacker), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = forge_listen(victim), .events = POLLIN };
+	printf("listening\n");
+	fflush(stdout);
+	signal(SIGTERM, forge_term);
+	end = time(NULL) + seconds;
+	while (time(NULL) < end && !forge_stop) {
+		if (poll(p, 2 + nc, 100) < 0)
+			continue;
+		for (i = 0; i < 2; i++) {
+			if (!(p[i].revents & POLLIN) || nc == FORGE_CONNS)
+				continue;
+			fd = accept(p[i].fd, NULL, NULL);
+			if (fd < 0)
+				continue;
+			c[nc] = (struct fconn){ .fd = fd, .victim = i == 1 };
+			p[2 + nc++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		}
+		for (i = 0; i < nc; i++)
+			if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    !forge_read(&c[i]))
+				p[2 + i].fd = -1;	/* closed: ignored */
+		if (fg.own && fg.attacker_fd >= 0 && now_ms() >= next) {
+			forge_send();
+			next = now_ms() + 100;
+		}
+	}
+	/* How far the victim's GUIDs are from the attacker's: bits. */
+	for (i = 0; i < fg.nvictim; i++) {
+		u64 d = fg.victim_lo[i] > fg.own_lo ? fg.victim_lo[i] - fg.own_lo :
+						      fg.own_lo - fg.victim_lo[i];
+		int bits = d ? 64 - __builtin_clzll(d) : 0;
+
+		if (!i || bits < fg.gap_bits)
+			fg.gap_bits = bits;
+	}
+	printf("forge: own batches %d, victim batches %d, records forged %ld (%ld naming the victim's batches), nearest GUID gap %d bits\n",
+	       fg.own, fg.nvictim, fg.forged, fg.exact, fg.gap_bits);
+	return fg.own && fg.nvictim && fg.exact ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -343,8 +536,13 @@ int main(int argc, char **argv)
 		{ "tcp-port", required_argument, NULL, 't' },
 		{ "svc-port", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "forge", required_argument, NULL, 'f' },
+		{ "victim", required_argument, NULL, 'v' },
+		{ "seconds", required_argument, NULL, 'T' },
 		{}
 	};
+	const char *attacker = NULL, *victim = NULL;
+	int seconds = 10;
 	struct msgpipe_frame f;
 	struct msgpipe_sack sack[2];
 	int c;
@@ -352,7 +550,7 @@ int main(int argc, char **argv)
 	host.sin_family = AF_INET;
 	host.sin_port = htons(MSGPIPE_TCP_PORT);
 	seed = time(NULL);
-	while ((c = getopt_long(argc, argv, "a:t:s:S:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:t:s:S:f:v:T:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (inet_pton(AF_INET, optarg, &host.sin_addr) != 1)
@@ -367,10 +565,27 @@ int main(int argc, char **argv)
 		case 'S':
 			seed = strtoul(optarg, NULL, 0);
 			break;
+		case 'f':
+			attacker = optarg;
+			break;
+		case 'v':
+			victim = optarg;
+			break;
+		case 'T':
+			seconds = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: mp_raw --addr IP --svc-port PORT [--tcp-port P] [--seed N]\n");
+			fprintf(stderr, "usage: mp_raw --addr IP --svc-port PORT [--tcp-port P] [--seed N]\n"
+					"       mp_raw --forge IP --victim IP [--seconds S]\n");
 			return 2;
 		}
+	}
+	if (attacker || victim) {
+		if (!attacker || !victim || seconds <= 0) {
+			fprintf(stderr, "mp_raw: --forge and --victim go together\n");
+			return 2;
+		}
+		return forge(attacker, victim, seconds);
 	}
 	if (!host.sin_addr.s_addr || !svc_port) {
 		fprintf(stderr, "mp_raw: --addr and --svc-port are required\n");

@@ -5,7 +5,8 @@
 # closed or reset, the real session is unaffected (same messages, same
 # digests, in order) and the hosts counted the protocol errors. Beside it,
 # peers that stay silent (no HELLO, no answer to one) are reset when their
-# time is up, not left half-closed.
+# time is up, not left half-closed. Last, a host C that receives SOCK_RDM
+# batches forges acknowledgments for another host's.
 #
 #   +-----------------------------+            +----------------------+
 #   | netns A                     |            | netns B              |
@@ -17,7 +18,8 @@
 #   +-----------------------------+            +----------------------+
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
-trap 'cleanup_pair' EXIT
+NSC=mpc-$$
+trap 'ip netns del $NSC 2>/dev/null; cleanup_pair' EXIT
 setup_pair || exit 1
 SEED=${MP_SEED:-$RANDOM}
 
@@ -101,5 +103,44 @@ perr=$(( $(host_stat proto_errors) + $(agent_stat proto_errors) - perr0 ))
 check "the hosts counted the protocol errors ($perr)" test $perr -ge 5
 unk=$(( $(host_stat rx_unknown_session) - unk0 ))
 check "and the frames for an unknown session ($unk)" test $unk -ge 2
+
+# A receiver that forges acknowledgments: host C answers A's SOCK_RDM
+# batches as two hosts (mp_raw --forge), the attacker at 10.78.1.1, which
+# acknowledges its own batches, and the victim at 10.78.1.2, which never
+# does. The attacker forges records for 128 GUIDs around its own and for
+# every GUID the victim received. A's items to the victim must fail with
+# ETIMEDOUT after their retries, as if nobody had forged anything.
+ip netns add $NSC
+ip -n $NSC link set lo up
+ip link add veth-ac netns "$NSA" type veth peer name veth-ca netns $NSC
+ip -n "$NSA" addr add 10.78.1.254/24 dev veth-ac
+ip -n $NSC addr add 10.78.1.1/24 dev veth-ca
+ip -n $NSC addr add 10.78.1.2/24 dev veth-ca
+ip -n "$NSA" link set veth-ac up
+ip -n $NSC link set veth-ca up
+f0=$(host_stat rdm_ack_foreign)
+u0=$(host_stat rdm_ack_unknown)
+ip netns exec $NSC "$BIN/mp_raw" --forge 10.78.1.1 --victim 10.78.1.2 \
+	--seconds $((30 * MP_SCALE)) > "$T/forge" 2>&1 &
+fpid=$!
+wait_listening "$T/forge"
+na "$BIN/mp_rdm" send --net 10.78.0.0 --port 5000 --dests 1 --items 20 \
+	--down 10.78.1.2 --retry-ms $((1000 * MP_SCALE)) --retries 2 \
+	--timeout $((20 * MP_SCALE)) > "$T/forge.send" 2>&1
+src=$?
+kill -TERM $fpid
+wait $fpid
+frc=$?
+check "forged: the attacker acknowledged its own and forged the victim's ($(tail -n 1 "$T/forge"))" \
+	test $frc = 0
+check "forged: items to the attacker delivered, to the victim ETIMEDOUT ($(tail -n 1 "$T/forge.send"))" \
+	test $src = 0
+check "forged: records naming the victim's batches were ignored ($(( $(host_stat rdm_ack_foreign) - f0 )))" \
+	test "$(host_stat rdm_ack_foreign)" -gt "$f0"
+gap=$(sed -n 's/.*nearest GUID gap \([0-9]*\) bits.*/\1/p' "$T/forge")
+check "forged: GUIDs cannot be guessed from one's own: the victim's are ${gap:-?} bits away" \
+	test "${gap:-0}" -ge 32
+check "forged: the guesses named nothing ($(( $(host_stat rdm_ack_unknown) - u0 )) unknown)" \
+	test "$(host_stat rdm_ack_unknown)" -gt "$u0"
 rm -rf "$T"
 [ $FAILS = 0 ]

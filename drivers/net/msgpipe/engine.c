@@ -255,9 +255,11 @@ static int __net_init msgpipe_net_init(struct net *net)
 	INIT_LIST_HEAD(&mn->hs_list);
 	mn->security = MSGPIPE_SECURITY_NONE;
 	hash_init(mn->guids);
-	/* GUIDs: a random half per engine, a counter for the other. */
+	/* GUIDs: a random half per engine, a keyed hash of a counter for
+	 * the other (msgpipe_rdm_guid_assign()).
+	 */
 	mn->guid_hi = get_random_u64() | 1;
-	atomic64_set(&mn->guid_lo, 0);
+	get_random_bytes(&mn->guid_key, sizeof(mn->guid_key));
 	return 0;
 }
 

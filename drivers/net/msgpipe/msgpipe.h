@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
+#include <linux/siphash.h>
 #include <linux/socket.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -90,7 +91,9 @@ struct msgpipe_rdm_tun {
  * @guid_lock:   protects @guids
  * @guids:       SOCK_RDM batches sent and not acknowledged, by GUID
  * @guid_hi:     high half of this engine's GUIDs: random
- * @guid_lo:     low half of the last GUID handed out
+ * @guid_next:   GUIDs handed out (under @guid_lock)
+ * @guid_key:    key of the low halves: a keyed hash of @guid_next, so that
+ *               a host that received one GUID cannot name others
  * @security:    MSGPIPE_SECURITY_* of the pipes connect() opens (netlink)
  * @require_security: refuse pipes, made or accepted, without security
  * @hs_lock:     protects @hs_list and @hs_next_id
@@ -119,7 +122,8 @@ struct msgpipe_net {
 	spinlock_t		guid_lock;	/* see @guid_lock */
 	DECLARE_HASHTABLE(guids, 12);
 	u64			guid_hi;
-	atomic64_t		guid_lo;
+	u64			guid_next;
+	siphash_key_t		guid_key;
 	u8			security;
 	bool			require_security;
 	spinlock_t		hs_lock;	/* see @hs_lock */

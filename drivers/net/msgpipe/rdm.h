@@ -135,8 +135,8 @@ struct msgpipe_rdm_dest {
  * @hashed:   in that table (under the engine's guid_lock)
  * @acked:    its acknowledgment took it out (under guid_lock)
  * @dest:     its destination
- * @guid_hi:  GUID, high half: the engine's random id
- * @guid_lo:  low half: the engine's counter
+ * @guid_hi:  GUID, high half: the engine's random id; set at the first send
+ * @guid_lo:  low half: a keyed hash of the engine's counter
  * @status:   set by the acknowledgment: 0 or -errno
  * @attempts: times sent (or tried)
  * @next:     jiffies of the next resend

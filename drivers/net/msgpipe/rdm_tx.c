@@ -236,6 +236,25 @@ msgpipe_rdm_guid_find(struct msgpipe_net *mn, u64 hi, u64 lo)
 	return NULL;
 }
 
+/* Name @b and put it in the table: its first send. The low half is a
+ * keyed hash of a counter, unknown to any host that saw other GUIDs; two
+ * batches in the table never share one. (One equal to a GUID a receiver
+ * still remembers from this engine is as likely as guessing 64 random
+ * bits.)
+ */
+static void msgpipe_rdm_guid_assign(struct msgpipe_net *mn,
+				    struct msgpipe_rdm_batch *b)
+{
+	lockdep_assert_held(&mn->guid_lock);
+	b->guid_hi = mn->guid_hi;
+	do {
+		b->guid_lo = siphash_1u64(++mn->guid_next, &mn->guid_key);
+	} while (!b->guid_lo ||
+		 msgpipe_rdm_guid_find(mn, b->guid_hi, b->guid_lo));
+	hash_add(mn->guids, &b->hnode, b->guid_lo);
+	b->hashed = true;
+}
+
 /**
  * msgpipe_rdm_tx_done() - a copy of a batch left for the network
  * @mn: engine
@@ -295,14 +314,13 @@ static void msgpipe_rdm_copy_to_pages(struct page **pages, u32 off,
 	}
 }
 
-/* Write the payload and name the batch; it goes on its destination's
+/* Write the payload of the batch; it goes on its destination's
  * queue. On failure its items fail for that destination.
  */
 static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 				   struct msgpipe_rdm_batch *b)
 {
 	static const u8 zero[4];
-	struct msgpipe_net *mn = rdm->msk->mn;
 	u32 i, off = 0, n = DIV_ROUND_UP(b->len, PAGE_SIZE);
 
 	rdm->nr_batches++;
@@ -332,8 +350,6 @@ static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 					  ALIGN(item->len, 4) - item->len);
 		off = ALIGN(off, 4);
 	}
-	b->guid_hi = mn->guid_hi;
-	b->guid_lo = atomic64_inc_return(&mn->guid_lo);
 	list_add_tail(&b->node, &b->dest->queue);
 	return;
 
@@ -557,7 +573,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 		goto out_unlock;
 	pipe = d->pipe;
 	if (pipe && READ_ONCE(pipe->state) == MSGPIPE_PIPE_DOWN) {
-		d->pipe = NULL;
+		WRITE_ONCE(d->pipe, NULL);
 		msgpipe_pipe_unuse(pipe);
 		pipe = NULL;
 	}
@@ -573,7 +589,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 		}
 		if (d->pipe)	/* cannot happen: one work per destination */
 			msgpipe_pipe_unuse(d->pipe);
-		d->pipe = pipe;
+		WRITE_ONCE(d->pipe, pipe);
 	}
 	until = READ_ONCE(pipe->throttle_until);
 	if (time_before(jiffies, until)) {
@@ -584,8 +600,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 	list_for_each_entry_safe(b, tmp, &d->queue, node) {
 		if (!b->hashed && !b->acked) {
 			spin_lock(&mn->guid_lock);
-			hash_add(mn->guids, &b->hnode, b->guid_lo);
-			b->hashed = true;
+			msgpipe_rdm_guid_assign(mn, b);
 			spin_unlock(&mn->guid_lock);
 		}
 		b->attempts++;
@@ -702,7 +717,11 @@ static void msgpipe_rdm_cleanup_work(struct work_struct *work)
  * @buf:  its payload; consumed
  *
  * Each GUID still in the table leaves it and goes on its socket's ack
- * list; unknown GUIDs (acknowledged twice, or given up) are counted.
+ * list; unknown GUIDs (acknowledged twice, or given up) are counted. Only
+ * the batch's destination may acknowledge it: the record must come on the
+ * pipe the batch is sent on (a host that received some batch of ours
+ * cannot end another's). Records from any other pipe are counted and
+ * change nothing.
  *
  * Return: 0, or -EPROTO for a malformed record.
  */
@@ -735,6 +754,11 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 			break;
 		spin_lock(&mn->guid_lock);
 		b = msgpipe_rdm_guid_find(mn, hi, lo);
+		if (b && READ_ONCE(b->dest->pipe) != pipe) {
+			spin_unlock(&mn->guid_lock);
+			msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_FOREIGN);
+			continue;
+		}
 		if (b) {
 			hash_del(&b->hnode);
 			b->hashed = false;

@@ -78,6 +78,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_RDM_ACK_FRAMES_TX] = "rdm_ack_frames_tx",
 	[MSGPIPE_STAT_RDM_ACK_FRAMES_RX] = "rdm_ack_frames_rx",
 	[MSGPIPE_STAT_RDM_ACK_UNKNOWN] = "rdm_ack_unknown",
+	[MSGPIPE_STAT_RDM_ACK_FOREIGN] = "rdm_ack_foreign",
 	[MSGPIPE_STAT_RDM_THROTTLE_TX] = "rdm_throttle_tx",
 	[MSGPIPE_STAT_RDM_THROTTLE_RX] = "rdm_throttle_rx",
 	[MSGPIPE_STAT_RDM_RX_ITEMS] = "rdm_rx_items",

@@ -81,6 +81,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_RDM_ACK_FRAMES_TX,	/* T: BATCH_ACK frames sent */
 	MSGPIPE_STAT_RDM_ACK_FRAMES_RX,	/* T: BATCH_ACK frames received */
 	MSGPIPE_STAT_RDM_ACK_UNKNOWN,	/* T: acknowledged GUIDs not waited for */
+	MSGPIPE_STAT_RDM_ACK_FOREIGN,	/* T: acknowledgments from another host */
 	MSGPIPE_STAT_RDM_THROTTLE_TX,	/* T: THROTTLE frames sent */
 	MSGPIPE_STAT_RDM_THROTTLE_RX,	/* T: THROTTLE frames received */
 	MSGPIPE_STAT_RDM_RX_ITEMS,	/* T: RDM items delivered to sockets */
