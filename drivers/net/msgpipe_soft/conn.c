@@ -190,8 +190,8 @@ static int msa_tx_frame(struct msa_conn *conn, struct msgpipe_tx *tx,
 			return msa_send(conn, conn->bvec, w.n, f.chunk_len,
 					MSGPIPE_SPLICE_FLAG);
 		}
-		*async = true;
-		return msa_zc_send(conn, tx, conn->bvec, w.n, f.chunk_len);
+		return msa_zc_send(conn, tx, conn->bvec, w.n, f.chunk_len,
+				   async);
 	}
 	/* Control frames and copy mode: the header leads the payload. */
 	memmove(&conn->bvec[1], &conn->bvec[0], w.n * sizeof(*conn->bvec));

@@ -7,6 +7,7 @@
  * Copyright (c) 2026 The msgpipe authors
  */
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include "msa.h"
@@ -260,6 +261,33 @@ int msa_knob_set(struct msgpipe_agent *agent, unsigned int idx, u64 val)
 
 static struct dentry *msa_debugfs;
 
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/* Fault points, for kernels built with fault injection (the debug
+ * kernel): debugfs msgpipe_soft/fail_zc/ (probability, times, ...) as
+ * failslab's, Documentation/fault-injection/fault-injection.rst.
+ */
+static DECLARE_FAULT_ATTR(msa_fail_zc);
+
+/**
+ * msa_should_fail_zc() - fail a zero-copy record's allocation now
+ *
+ * Return: true when the fail_zc fault point says so.
+ */
+bool msa_should_fail_zc(void)
+{
+	return should_fail(&msa_fail_zc, 1);
+}
+
+static void msa_faults_init(void)
+{
+	fault_create_debugfs_attr("fail_zc", msa_debugfs, &msa_fail_zc);
+}
+#else
+static void msa_faults_init(void)
+{
+}
+#endif
+
 /* A knob's debugfs file; its private data is the knob's index. */
 static int msa_knob_file_get(void *data, u64 *val)
 {
@@ -311,6 +339,7 @@ int msa_debugfs_init(void)
 						   &msa_knob_fops);
 	debugfs_create_file_unsafe("reset_conns", 0200, msa_debugfs, NULL,
 				   &msa_reset_fops);
+	msa_faults_init();
 	return 0;
 }
 

@@ -295,12 +295,20 @@ void msa_flow_retx_work(struct work_struct *work);
 void msa_flow_conn_lost(struct msa_pipe *mp, unsigned int idx);
 
 int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
-		struct bio_vec *bv, unsigned int n, size_t len);
+		struct bio_vec *bv, unsigned int n, size_t len, bool *taken);
 void msa_zc_work(struct work_struct *work);
 bool msa_zc_room(struct msa_pipe *mp, u32 len);
 void msa_zc_drain(struct msa_pipe *mp);
 
 int msa_debugfs_init(void);
 void msa_debugfs_exit(void);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+bool msa_should_fail_zc(void);
+#else
+static inline bool msa_should_fail_zc(void)
+{
+	return false;
+}
+#endif
 
 #endif /* _MSA_H */

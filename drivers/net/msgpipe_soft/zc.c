@@ -65,24 +65,28 @@ MSGPIPE_DEFINE_UBUF_OPS(msa_zc_ops, msa_zc_complete);
  * @bv:   the payload's page segments
  * @n:    how many
  * @len:  payload bytes
+ * @taken: set when the frame's TX_DONE is the release's to report
  *
- * On success the frame's TX_DONE follows from msa_zc_work(); on error the
- * caller completes it (TCP may still hold pages of a partial send: then
- * the error path waits for them too, through the same release).
+ * Once the frame is taken its TX_DONE follows from msa_zc_work(), also on
+ * error (TCP may still hold pages of a partial send: the release waits
+ * for them). A frame not taken (no memory for its record) is the
+ * caller's to complete or requeue.
  *
- * Return: 0, or -errno (the connection is to be failed).
+ * Return: 0, or -errno (the connection is to be failed: its header went
+ * out without the payload, or the payload only in part).
  */
 int msa_zc_send(struct msa_conn *conn, struct msgpipe_tx *tx,
-		struct bio_vec *bv, unsigned int n, size_t len)
+		struct bio_vec *bv, unsigned int n, size_t len, bool *taken)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | MSG_ZEROCOPY };
 	struct msa_pipe *mp = conn->mp;
 	struct msa_zc *zc;
 	int err = 0;
 
-	zc = kzalloc(sizeof(*zc), GFP_KERNEL);
+	zc = msa_should_fail_zc() ? NULL : kzalloc(sizeof(*zc), GFP_KERNEL);
 	if (!zc)
 		return -ENOMEM;
+	*taken = true;
 	zc->mp = mp;
 	zc->tx = tx;
 	zc->len = len;
