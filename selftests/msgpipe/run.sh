@@ -38,12 +38,12 @@ limit_of() {
 	*) echo $TEST_LIMIT ;;
 	esac
 }
-STOCK_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh tls.sh mbox.sh many.sh@mbox rdm.sh@mbox fuzz.sh pincap.sh churn.sh unload.sh backup.sh"
+STOCK_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh many.sh rdm.sh netlink.sh rawpeer.sh tls.sh tlsgone.sh mbox.sh many.sh@mbox rdm.sh@mbox fuzz.sh pincap.sh churn.sh unload.sh backup.sh"
 # What only this kernel can test (faults.sh) and the fuzzer first; a "/"
 # ends a group of tests: kmemleak scans after each group (a scan takes
 # about 30 s there), and after each test of a list given without one.
-DEBUG_TESTS="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh / resets.sh retx.sh many.sh rdm.sh // tls.sh pincap.sh / netlink.sh rawpeer.sh churn.sh / stripe.sh mbox.sh"
-NEXT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh rdm.sh netlink.sh tls.sh"
+DEBUG_TESTS="faults.sh / fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh / resets.sh retx.sh many.sh rdm.sh // tls.sh tlsgone.sh pincap.sh / netlink.sh rawpeer.sh churn.sh / stripe.sh mbox.sh"
+NEXT_TESTS="af_test ioctl_test nl_test session.sh retx.sh resets.sh stripe.sh rdm.sh netlink.sh tls.sh tlsgone.sh"
 QUICK_TESTS="af_test ioctl_test nl_test session.sh retx.sh stripe.sh rdm.sh netlink.sh"
 SUITE=${MP_SUITE:-stock}
 [ -z "${MP_SUITE:-}" ] && [ -d /sys/kernel/debug/failslab ] && SUITE=debug

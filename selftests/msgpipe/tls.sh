@@ -20,9 +20,7 @@
 #     way;
 #  5. unprivileged users can neither change the policy nor take sockets,
 #     and pinned memory is charged per user over a secure pipe as over a
-#     plain one;
-#  6. namespaces with a secure pipe of 4 connections are deleted, four
-#     times (twice on the debug kernel): the kernel survives it.
+#     plain one.
 #
 #   +------------------+     +----------------------+     +------------------+
 #   | netns A          |     | netns M: mp_mbox     |     | netns B          |
@@ -339,32 +337,4 @@ fi
 
 na $CTL pipe show | sed 's/^/# /'
 [ $FAILS = 0 ] || daemon_logs
-
-# --- 6. namespaces with secure pipes go away ------------------------------
-# A connection admitted after its handshake is closed with its file, which
-# the agent drops from its own threads when the namespace goes. That close
-# still routes (the reset of an aborted connection), so it must end before
-# the namespace's routing tables are freed; a close left to the kernel's
-# deferred file release ran after them (a use-after-free). Repeated: it is
-# a race (old code on 6.12 crashed within 3 rounds). Twice on the debug
-# kernel, whose KASAN catches the use itself, and where a round takes
-# 100 s. The pipes are idle: killing transfers mid-way is not what this
-# part is about.
-cleanup_pair
-MP_MBOX=
-rounds=$(scaled 4 2)
-for round in $(seq $rounds); do
-	setup_pair || { fail "round $round: no namespaces"; break; }
-	daemon "$NSA" da a.conf && daemon "$NSB" db b.conf || break
-	nb "$BIN/mp_xfer" server --port 4708 > "$T/gone.srv" 2>&1 &
-	wait_listening "$T/gone.srv" || { fail "round $round: no server"; break; }
-	na $CTL pipe add $ADDR_B conns 4 keep on security mtls 2> "$T/err" ||
-		{ fail "round $round: pipe add: $(cat "$T/err")"; break; }
-	for i in $(seq 100); do [ "$(pipe_field live)" = 4 ] && break; sleep 0.1; done
-	cleanup_pair
-	wait
-	gone=$round
-done
-check "$rounds namespace pairs with secure pipes torn down (${gone:-0})" \
-	test "${gone:-0}" = $rounds
 [ $FAILS = 0 ]
