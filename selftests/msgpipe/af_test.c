@@ -850,6 +850,21 @@ static int rdm(void)
 	return socket(family(), SOCK_RDM, 0);
 }
 
+/* A receiving socket bound to @port and a sending one bound to @port + 1,
+ * both on the first address: 0, or -1 (what is open stays in *@r, *@s).
+ */
+static int rdm_pair(unsigned short port, int *r, int *s)
+{
+	struct sockaddr_msgpipe me = addr(port, 0);
+
+	*r = rdm();
+	*s = rdm();
+	if (*r < 0 || *s < 0 || bind(*r, (void *)&me, sizeof(me)))
+		return -1;
+	me.smp_port = port + 1;
+	return bind(*s, (void *)&me, sizeof(me));
+}
+
 static ssize_t rdm_send(int fd, const void *buf, size_t len,
 			const struct sockaddr_msgpipe *to, const void *ctl,
 			size_t ctllen, int flags)
@@ -1026,20 +1041,16 @@ static int rdm_reap(int fd, struct msgpipe_rdm_done **out, int n)
  */
 TEST(rdm__loopback_items_complete)
 {
-	struct sockaddr_msgpipe me = addr(3200, 0), to = addr(3200, 1), from;
+	struct sockaddr_msgpipe to = addr(3200, 1), from;
 	struct msgpipe_item_opts opts = { .flags = MSGPIPE_ITEM_PRIORITY,
 					  .cookie = 0xfeed };
 	struct msgpipe_rdm_done *d;
-	int r = rdm(), s = rdm(), i, seen[5] = { 0 };
+	int r, s, i, seen[5] = { 0 };
 	socklen_t fl = sizeof(from);
 	char buf[64];
 	struct cm c;
 
-	ASSERT_LE(0, r);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, bind(r, (void *)&me, sizeof(me)));
-	me.smp_port = 3201;
-	ASSERT_EQ(0, bind(s, (void *)&me, sizeof(me)));
+	ASSERT_EQ(0, rdm_pair(3200, &r, &s));
 	ASSERT_EQ(5, rdm_send(s, "one..", 5, &to, NULL, 0, 0));
 	ASSERT_EQ(3, rdm_send(s, "two", 3, &to, NULL, 0, MSG_DONTWAIT));
 	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_ITEM, &opts, sizeof(opts));
@@ -1083,17 +1094,13 @@ TEST(rdm__loopback_items_complete)
  */
 TEST(rdm__statuses_in_order_given)
 {
-	struct sockaddr_msgpipe me = addr(30116, 0), to[3];
+	struct sockaddr_msgpipe to[3];
 	struct msgpipe_rdm_done *d;
-	int r = rdm(), s = rdm();
 	char buf[16];
 	struct cm c;
+	int r, s;
 
-	ASSERT_LE(0, r);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, bind(r, (void *)&me, sizeof(me)));
-	me.smp_port = 30117;
-	ASSERT_EQ(0, bind(s, (void *)&me, sizeof(me)));
+	ASSERT_EQ(0, rdm_pair(30116, &r, &s));
 	to[0] = addr(30116, 1);
 	to[1] = addr(30616, 1);
 	cm_set(&c, SOL_MSGPIPE, MSGPIPE_CM_DESTS, to, 2 * sizeof(to[0]));
