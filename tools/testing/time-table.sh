@@ -8,15 +8,15 @@
 # usage: time-table.sh [LOGDIR]   (default build/check)
 set -u
 LOG=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/check}
-printf '%-8s %-18s %6s %6s %6s %8s  %s\n' kernel test total load test teardown "waited on"
+printf '%-8s %-18s %6s %6s %6s %8s %6s  %s\n' kernel test total load test teardown tasks "waited on"
 for f in "$LOG"/vm-*.log; do
 	[ -f "$f" ] || continue
 	[[ $f == */vm-verdict-* ]] && continue
 	run=${f##*/vm-}
 	run=${run%.log}
 	awk -v run="$run" '
-	function row(t, tot, ld, ts, td, w) {
-		printf "%-8s %-18s %6s %6s %6s %8s  %s\n", run, t, tot, ld, ts, td, w
+	function row(t, tot, ld, ts, td, np, w) {
+		printf "%-8s %-18s %6s %6s %6s %8s %6s  %s\n", run, t, tot, ld, ts, td, np, w
 	}
 	/^MSGPIPE-VM: user space/ { boot = $4 }
 	/^(not )?ok [0-9]+ [^ ]+ .*\([0-9]+ s: load/ {
@@ -27,9 +27,10 @@ for f in "$LOG"/vm-*.log; do
 		while ((j = index(pre, "(")) > 0)
 			pre = substr(pre, j + 1)
 		split(substr($0, i + 9), b, /[ ,()]+/)
-		w = (b[6] != "") ? b[6] " " b[7] : ""
-		row(t, pre, b[1], b[3], b[5], w)
-		tot += pre; ld += b[1]; ts += b[3]; td += b[5]
+		w = (b[6] != "" && b[7] != "tasks") ? b[6] " " b[7] : ""
+		np = match($0, /[0-9]+ tasks/) ? substr($0, RSTART, RLENGTH - 6) : ""
+		row(t, pre, b[1], b[3], b[5], np, w)
+		tot += pre; ld += b[1]; ts += b[3]; td += b[5]; procs += np
 		next
 	}
 	/^(not )?ok [0-9]+ kmemleak\[/ {
@@ -38,11 +39,11 @@ for f in "$LOG"/vm-*.log; do
 	}
 	END {
 		if (boot != "")
-			row("(boot)", sprintf("%.0f", boot), "", "", "", "")
+			row("(boot)", sprintf("%.0f", boot), "", "", "", "", "")
 		if (nscan)
-			row("(kmemleak x" nscan ")", scans, "", "", "", "")
+			row("(kmemleak x" nscan ")", scans, "", "", "", "", "")
 		row("(sum)", sprintf("%.0f", tot + scans + boot), sprintf("%.0f", ld),
-		    sprintf("%.0f", ts), sprintf("%.0f", td), "")
+		    sprintf("%.0f", ts), sprintf("%.0f", td), procs, "")
 	}' "$f"
 done
 grep -h '^# stage ' "$LOG"/../check/*.out "$LOG"/*.out 2>/dev/null | sort -u | sed 's/^# //'
