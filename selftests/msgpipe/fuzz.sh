@@ -31,7 +31,7 @@ for r in $(seq "$ROUNDS"); do
 	s=$((SEED + r))
 	"$BIN/mp_fuzz" --seed $s --ops "$OPS" --children "$CHILDREN" --netns > /tmp/fuzz.$$ 2>&1
 	rc=$?
-	sed 's/^/# /' /tmp/fuzz.$$ | tail -n $((CHILDREN + 2))
+	sed 's/^/# /' /tmp/fuzz.$$ | tail -n $((2 * CHILDREN + 2))
 	check "round $r (seed $s): no child hung or died (rc $rc)" test $rc = 0
 	total=$((total + OPS * CHILDREN))
 	knobs_reset

@@ -66,6 +66,11 @@ static void *unmapped, *page;
 static char *cbuf;
 static unsigned long grandchildren_died;
 static unsigned long ops_done, errs[256];
+/* Where a child's time went, by kind of operation (the report's "ms"). */
+static const char *const kinds[] = { "socket", "bind", "connect", "listen",
+				     "sockopt", "ioctl", "msg", "misc",
+				     "msgpipe_ioctl", "netlink" };
+static double kind_ms[sizeof(kinds) / sizeof(kinds[0])];
 
 static uint64_t rnd(void)
 {
@@ -603,21 +608,28 @@ static int child(unsigned long ops, bool netns)
 	others[nothers++] = open("/", O_RDONLY | O_DIRECTORY);
 	regfile = open("/proc/self/exe", O_RDONLY);
 	for (i = 0; i < ops; i++) {
+		struct timespec t0, t1;
+		int k;
+
 		alarm(WATCHDOG);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		switch (pick(17)) {
-		case 0: case 1: op_socket(); break;
-		case 2: op_bind_connect(false); break;
-		case 3: op_bind_connect(true); break;
-		case 4: op_listen_accept(); break;
-		case 5: op_sockopt(true); break;
-		case 6: op_sockopt(false); break;
-		case 7: op_ioctl(); break;
-		case 8: case 9: op_msg(true); break;
-		case 10: op_msg(false); break;
-		case 11: case 12: op_misc(); break;
-		case 13: op_msgpipe_ioctl(); break;
-		default: op_netlink(); break;
+		case 0: case 1: op_socket(); k = 0; break;
+		case 2: op_bind_connect(false); k = 1; break;
+		case 3: op_bind_connect(true); k = 2; break;
+		case 4: op_listen_accept(); k = 3; break;
+		case 5: op_sockopt(true); k = 4; break;
+		case 6: op_sockopt(false); k = 4; break;
+		case 7: op_ioctl(); k = 5; break;
+		case 8: case 9: op_msg(true); k = 6; break;
+		case 10: op_msg(false); k = 6; break;
+		case 11: case 12: op_misc(); k = 7; break;
+		case 13: op_msgpipe_ioctl(); k = 8; break;
+		default: op_netlink(); k = 9; break;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		kind_ms[k] += (t1.tv_sec - t0.tv_sec) * 1e3 +
+			      (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	}
 	alarm(0);
 	for (i = 0; i < NFDS; i++)
@@ -681,6 +693,10 @@ int main(int argc, char **argv)
 			       i, ops_done, errs[EINVAL], errs[EFAULT],
 			       errs[EOPNOTSUPP], errs[ENOTCONN], errs[EAGAIN],
 			       errs[EBADF]);
+			printf("mp_fuzz: child %d: ms", i);
+			for (c = 0; c < (int)(sizeof(kinds) / sizeof(kinds[0])); c++)
+				printf(" %s %.0f", kinds[c], kind_ms[c]);
+			printf("\n");
 			fflush(stdout);
 			_exit(st);
 		}
