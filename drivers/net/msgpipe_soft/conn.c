@@ -38,6 +38,12 @@
  * msa_conn_fail() - a connection broke; shut it and tell the host once
  * @conn: the connection
  * @err:  why
+ *
+ * Only the peer's own orderly close (-ESHUTDOWN) is answered with one: a
+ * connection that failed here (a send that could not be made, a frame
+ * that broke the rules) is aborted, so that the peer sees it broken, not
+ * closed. A pipe's acceptor takes the close of its last connection as the
+ * end of the pipe and resets its sessions; a broken one it waits for.
  */
 void msa_conn_fail(struct msa_conn *conn, int err)
 {
@@ -53,6 +59,8 @@ void msa_conn_fail(struct msa_conn *conn, int err)
 	else if (err == -ETIMEDOUT)
 		msa_stat_add(MSA_STAT_CONN_TIMEDOUT, 1);
 	atomic_inc(&conn->slot->failures);
+	if (err != -ESHUTDOWN)
+		tcp_abort(conn->sock->sk, ECONNABORTED);
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 	spin_lock(&mp->lock);
 	msa_pipe_pick_ctl(mp);
@@ -523,8 +531,6 @@ static int msa_rx_thread(void *arg)
  */
 void msa_conn_reset(struct msa_conn *conn)
 {
-	if (!atomic_read(&conn->failed))
-		tcp_abort(conn->sock->sk, ECONNRESET);
 	msa_conn_fail(conn, -ECONNRESET);
 }
 
