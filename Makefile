@@ -72,11 +72,12 @@ $(BIN)/msgpipe-backup: $(MB_SRCS) tools/msgpipe-backup/backup.h selftests/msgpip
 # The middlebox links DPDK statically with only the drivers it uses: a
 # shared build makes EAL load every PMD of the system at start, which takes
 # long over the VM's 9p root.
-MBOX_SRCS := $(addprefix tools/testing/mbox/,mbox.c flow.c obs.c stream.c)
+MBOX_SRCS := $(addprefix tools/testing/mbox/,mbox.c flow.c obs.c stream.c probe.c)
 MBOX_LIBS := -Wl,--whole-archive $(addprefix -l:librte_,bus_vdev.a \
 	net_af_packet.a mempool_ring.a) -Wl,--no-whole-archive \
 	$(addprefix -l:librte_,ethdev.a hash.a rcu.a net.a mbuf.a mempool.a \
-	ring.a meter.a eal.a kvargs.a telemetry.a) -lbsd -lnuma -ldl -lpthread -lm
+	ring.a meter.a eal.a kvargs.a telemetry.a) -lbsd -lnuma -ldl -lpthread -lm \
+	-Wl,--wrap=access
 $(BIN)/mp_mbox: $(MBOX_SRCS) $(wildcard tools/testing/mbox/*.h)
 	@mkdir -p $(BIN)
 	$(CC) -std=gnu11 -Wall -Wextra -O2 -g $$(pkg-config --cflags libdpdk) -o $@ \

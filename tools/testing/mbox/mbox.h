@@ -131,4 +131,8 @@ void mbox_timers(void);
 int mbox_inject_rst(struct mbox_flow *fl);
 int mbox_send(struct rte_mbuf *m, uint16_t out_port);
 
+/* probe.c: the EAL's access() calls, linked with --wrap=access. */
+int __real_access(const char *path, int mode);
+int __wrap_access(const char *path, int mode);
+
 #endif
