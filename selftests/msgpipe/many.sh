@@ -37,8 +37,8 @@ check "client and server succeeded (rc $crc/$src)" test "$crc/$src" = 0/0
 check "the server verified $N sessions x 10 messages, none bad" \
 	grep -q "server: sessions $N messages $((N * 10)) bad 0" "$T/srv"
 check "one pipe of 8 connections carried them ($(cat "$T/pipes"))" \
-	python3 -c "import json; d = json.load(open('$T/pipes')); assert len(d) == 1 and d[0]['conns'] == 8 and d[0]['sessions'] == $N"
+	jq -e "length == 1 and .[0].conns == 8 and .[0].sessions == $N" "$T/pipes"
 check "session show listed the $N sessions, ready" \
-	python3 -c "import json; d = json.load(open('$T/sessions')); assert sum(s['state'] == 'ready' for s in d) == $N"
+	jq -e "[.[] | select(.state == \"ready\")] | length == $N" "$T/sessions"
 rm -rf "$T"
 [ $FAILS = 0 ]
