@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Where a check's time went: every VM test's time on each kernel with its
 # fixed costs (module load, the teardown after it: gauges back to 0 and
-# rmmod, with the gauge waited for longest), each guest's boot and
-# kmemleak scans, from the logs check.sh leaves in build/check.
+# rmmod, with the gauge waited for longest), the tasks it started
+# (processes and threads: each process costs a tenth of a second under
+# TCG, half of one on the debug kernel), each guest's boot and kmemleak
+# scans, from the logs check.sh leaves in build/check.
 #
 # usage: time-table.sh [LOGDIR]   (default build/check)
 set -u
