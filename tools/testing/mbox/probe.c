@@ -46,17 +46,17 @@ static unsigned int probe_possible(const char *file)
 static bool probe_absent(const char *path)
 {
 	static unsigned int cpus, nodes;
-	static bool read, no_numa;
+	static bool probed, no_numa;
 	unsigned int a, b;
 	int n = -1;
 
-	if (!read) {
+	if (!probed) {
 		cpus = probe_possible("/sys/devices/system/cpu/possible");
 		nodes = probe_possible("/sys/devices/system/node/possible");
 		/* A kernel without NUMA has no node directory at all. */
 		no_numa = __real_access("/sys/devices/system/node", F_OK) &&
 			  errno == ENOENT;
-		read = true;
+		probed = true;
 	}
 	if (sscanf(path, "/sys/devices/system/cpu/cpu%u/topology/core_id%n",
 		   &a, &n) == 1 && n > 0 && !path[n])
