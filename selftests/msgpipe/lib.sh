@@ -219,6 +219,20 @@ stat() {
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 
+# wait_live N [ID]: until A's pipe ID (by default its first) has N live
+# connections, for at most 30 s (times MP_SCALE); false if it never had.
+# pipe add returns once the first connection is up, the others dial in the
+# background.
+wait_live() {
+	local i
+	for i in $(seq $((300 * MP_SCALE))); do
+		[ "$(na "$BIN/msgpipectl" -j pipe show ${2:+"$2"} | jq '.[0].live')" = "$1" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # counters: every counter that is not 0, host and agent, for a failure's log.
 counters() {
 	awk '$2 != 0 { printf "# host %s %s\n", $1, $2 }' /sys/kernel/debug/msgpipe/stats

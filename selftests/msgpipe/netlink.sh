@@ -42,10 +42,7 @@ check "pipe add $ADDR_B conns 8 ($(cat "$T/add.err"))" \
 	test "$(jq_ '.[0].conns' < "$T/add")" = 8
 id=$(jq_ '.[0].id' < "$T/add")
 t0=$SECONDS
-for i in $(seq 300); do
-	[ "$(na $CTL -j pipe show "$id" | jq_ '.[0].live')" = 8 ] && break
-	sleep 0.1
-done
+wait_live 8 "$id"
 check "all 8 connections came up ($((SECONDS - t0)) s)" \
 	test "$(na $CTL -j pipe show "$id" | jq_ '.[0].live')" = 8
 check "conn show lists 8 connections, all up" \

@@ -30,13 +30,9 @@ ONE=67108864
 nb "$BIN/mp_xfer" server --port 4399 > "$T/keep.srv" 2>&1 &
 wait_listening "$T/keep.srv"
 check "a kept pipe of 8 connections" na "$BIN/msgpipectl" pipe add $ADDR_B keep on
-# pipe add returns once slot 0 is up; the others dial in the background,
-# and a slot that comes up during the transfer carries less of it.
+# A slot that comes up during the transfer carries less of it.
 t0=$SECONDS
-for i in $(seq $((300 * MP_SCALE))); do
-	[ "$(na "$BIN/msgpipectl" -j pipe show | jq '.[0].live')" = 8 ] && break
-	sleep 0.1
-done
+wait_live 8
 check "all 8 connections up before the transfer ($((SECONDS - t0)) s)" \
 	test "$(na "$BIN/msgpipectl" -j pipe show | jq '.[0].live')" = 8
 transfer one --port 4400 --bufsize 1048576 -- --addr $ADDR_B --port 4400 \
