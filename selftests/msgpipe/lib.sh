@@ -207,15 +207,23 @@ msgpiped_start() {
 	return 1
 }
 
-# stat FILE NAME: a counter from a debugfs stats file. Read by bash itself:
-# under TCG a process started costs a tenth of a second (half of one on the
-# debug kernel), and samplers call this in a loop.
-stat() {
-	local k v
-	while read -r k v; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done < "$1"
+# stat_to VAR FILE NAME: a counter from a debugfs stats file into VAR, by
+# bash itself: under TCG a process started costs a tenth of a second (half
+# of one on the debug kernel), and samplers call this in a loop. mapfile
+# reads the file to its end in one pass; the read builtin seeks back after
+# each line, and a seek on the file prints the counters afresh, so lines
+# read one at a time come from different snapshots, cut or skipped.
+stat_to() {
+	local _l _lines
+	mapfile -t _lines < "$2"
+	printf -v "$1" ''
+	for _l in "${_lines[@]}"; do
+		[ "${_l%% *}" = "$3" ] && { printf -v "$1" '%s' "${_l#* }"; return 0; }
+	done
+	return 1
 }
+# stat FILE NAME: the same counter, printed.
+stat() { local v; stat_to v "$1" "$2" && echo "$v"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 

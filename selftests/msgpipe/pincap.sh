@@ -25,14 +25,9 @@ knob msgpipe_soft max_inflight_kb 4096
 # 20 ms between samples); read -t on a pipe nobody writes is the sleep.
 (exec 3<> <(:)
 while :; do
-	p= f=
-	while read -r k v; do
-		[ "$k" = pinned_pages ] && { p=$v; break; }
-	done < /sys/kernel/debug/msgpipe/stats
-	while read -r k v; do
-		[ "$k" = inflight_bytes ] && { f=$v; break; }
-	done < /sys/kernel/debug/msgpipe_soft/stats
-	echo "$p $f"
+	stat_to p /sys/kernel/debug/msgpipe/stats pinned_pages
+	stat_to f /sys/kernel/debug/msgpipe_soft/stats inflight_bytes
+	echo "${p:-none} ${f:-none}"
 	read -r -t 0.02 -u 3
 done) > "$T/samples" &
 sampler=$!
@@ -40,10 +35,13 @@ transfer cap --port 4200 --bufsize 1048576 --rcvbuf 67108864 -- \
 	--addr $ADDR_B --port 4200 --count 1 --msgsize $(scaled 134217728 33554432) \
 	--zerocopy --sndbuf 67108864
 kill $sampler
+torn=$(grep -c none "$T/samples")
 peak=$(awk '{ print $1 }' "$T/samples" | sort -n | tail -1)
 held=$(awk '{ print $2 }' "$T/samples" | sort -n | tail -1)
 check "the $(mib $(scaled 134217728 33554432)) MiB message arrived intact" \
 	same_messages cap
+check "every sample has both counters ($(wc -l < "$T/samples") samples, $torn without)" \
+	test "$torn" = 0
 check "pages were pinned during the transfer (peak $peak)" test "$peak" -gt 0
 check "never more than 8 MiB pinned (peak $((peak * 4)) KiB)" \
 	test "$peak" -le 2048
