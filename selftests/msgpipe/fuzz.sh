@@ -19,6 +19,14 @@ OPS=${MP_FUZZ_OPS:-12500}
 CHILDREN=${MP_FUZZ_CHILDREN:-2}
 SEED=${MP_SEED:-$(( $(date +%s) % 100000 ))}
 total=0
+# socket() on a family or protocol the kernel lacks asks user space to load
+# a module: modprobe started for each (half a second on the debug kernel,
+# half of a round's time). The fuzzer's subject is msgpipe, not whatever
+# other modules a random family number would bring in: while it runs, the
+# kernel is told there is no modprobe and answers at once.
+modprobe0=$(cat /proc/sys/kernel/modprobe)
+trap 'echo "$modprobe0" > /proc/sys/kernel/modprobe' EXIT
+echo > /proc/sys/kernel/modprobe
 
 knobs_reset() {
 	local p=/sys/module/msgpipe_soft/parameters

@@ -226,6 +226,8 @@ run_limited() {
 		faults_off
 		kill_tree $pid
 		wait $pid 2>/dev/null
+		# fuzz.sh's, which its own trap did not get to restore.
+		echo "$MODPROBE" > /proc/sys/kernel/modprobe
 		for ns in $(ip netns list | awk '{ print $1 }'); do
 			ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
 			ip netns del "$ns"
@@ -235,6 +237,7 @@ run_limited() {
 	wait $pid
 }
 
+MODPROBE=$(cat /proc/sys/kernel/modprobe)
 # Leaks from boot or earlier tests are not this suite's.
 [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK && echo scan=off > $KMEMLEAK
 for t in $TESTS; do
