@@ -51,6 +51,8 @@ struct opts {
 	int rcvbuf;
 	bool faults;
 	bool go_on;
+	bool scribble;
+	bool each;
 };
 
 /* Zero-copy completions read from the error queue so far. */
@@ -245,6 +247,29 @@ static void fill_pattern(unsigned char *buf, size_t len, unsigned int *seed)
 	}
 }
 
+/*
+ * --scribble: break the zero-copy contract on purpose. Until the message
+ * just sent completes, write into its buffer, a byte of every page each
+ * millisecond: the bytes the kernel sends are no longer those it pinned.
+ * --each: the same pace (one message in flight, polled each millisecond),
+ * writing nothing (@b NULL).
+ */
+static int scribble(int fd, unsigned char *b, size_t len, struct zcstate *z)
+{
+	unsigned int k = 0;
+	size_t p, off;
+
+	while (z->done < z->issued) {
+		off = k++ * 61 % 4096;
+		for (p = 0; b && p + off < len; p += 4096)
+			b[p + off] ^= 0xa5;
+		if (zc_reap(fd, z, false))
+			return -1;
+		usleep(1000);
+	}
+	return 0;
+}
+
 /* --count messages of --msgsize; zero-copy alternates two buffers, each
  * reused only once the messages sent from it completed.
  */
@@ -275,6 +300,9 @@ static int send_generated(const struct opts *o, int fd, EVP_MD_CTX *ctx,
 			return -1;
 		last[i % 2] = z->issued;
 		*total += o->msgsize;
+		if ((o->scribble || o->each) &&
+		    scribble(fd, o->scribble ? b : NULL, o->msgsize, z))
+			return -1;
 		if (!o->fast) {
 			EVP_DigestUpdate(ctx, b, o->msgsize);
 			hexdigest(ctx, hex);
@@ -487,6 +515,14 @@ static int run_server(const struct opts *o)
 			n = recvmsg(fd, &mh, o->waitall ? MSG_WAITALL : 0);
 			eor = mh.msg_flags & MSG_EOR;
 		}
+		if (n < 0 && errno == EBADMSG && o->go_on) {
+			/* The rest of the message was voided. */
+			printf("msg torn %llu\n", msgbytes);
+			EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+			msgbytes = 0;
+			reads = 0;
+			continue;
+		}
 		if (n < 0) {
 			perror("mp_xfer: recv");
 			return 1;
@@ -557,10 +593,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mp_xfer server --port P [--tcp] [--out FILE] [--bufsize B] [--waitall] [--report]\n"
 		"                      [--hold (read nothing until stdin closes)]\n"
+		"                      [--go-on (a torn message, EBADMSG, is reported, not fatal)]\n"
 		"       mp_xfer client --addr A --port P [--tcp] [--sizes N,N,...] [--seed S]\n"
 		"                      [--file F --msgsize M] [--count N --msgsize M]\n"
 		"                      [--zerocopy] [--report] [--hold]\n"
 		"                      [--go-on (after a failed send of --sizes, the next one)]\n"
+		"                      [--scribble (with --zerocopy --count: write into each\n"
+		"                       buffer until its completion, against the contract)]\n"
+		"                      [--each (with --zerocopy --count: one message in flight)]\n"
 		"       both: [--sndbuf B] [--rcvbuf B] [--fast (no digests: benchmarks)]\n"
 		"             [--faults (this task's allocations fail: fault injection)]\n");
 }
@@ -587,6 +627,8 @@ int main(int argc, char **argv)
 		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "faults", no_argument, NULL, 'X' },
 		{ "go-on", no_argument, NULL, 'G' },
+		{ "scribble", no_argument, NULL, 'Z' },
+		{ "each", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -615,10 +657,13 @@ int main(int argc, char **argv)
 		case 'R': o.rcvbuf = atoi(optarg); break;
 		case 'X': o.faults = true; break;
 		case 'G': o.go_on = true; break;
+		case 'Z': o.scribble = true; break;
+		case 'E': o.each = true; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind >= argc || !o.bufsize || !o.msgsize) {
+	if (optind >= argc || !o.bufsize || !o.msgsize ||
+	    ((o.scribble || o.each) && (!o.zerocopy || !o.count))) {
 		usage();
 		return 2;
 	}

@@ -97,7 +97,10 @@ struct sockaddr_msgpipe {
  * 2^32), ee_errno 0 or the error of all of them (EFAULT: a zero-copy
  * buffer was unmapped or changed before it was sent again; ETIMEDOUT,
  * ECONNRESET), ee_code SO_EE_CODE_ZEROCOPY_COPIED when the host copied the
- * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel.
+ * bytes. Until its completion a MSG_ZEROCOPY buffer belongs to the kernel:
+ * bytes written into it meanwhile may fail that message with EFAULT (or
+ * arrive, if they were written before they were read), never another
+ * session's.
  * A sender that leaves many completions unread is throttled. A failed
  * message whose record finds no memory sets the socket's error (SO_ERROR)
  * instead.

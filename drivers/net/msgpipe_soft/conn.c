@@ -414,6 +414,9 @@ static int msa_recv(struct msa_conn *conn, struct bio_vec *bv,
 	return 0;
 }
 
+/* Read @f's payload into a new rxbuf: 0 and *@bufp, 1 when its DATA_CRC
+ * did not match (the bytes were read and freed), or -errno.
+ */
 static int msa_rx_payload(struct msa_conn *conn, const struct msgpipe_frame *f,
 			  struct msgpipe_rxbuf **bufp)
 {
@@ -442,7 +445,7 @@ static int msa_rx_payload(struct msa_conn *conn, const struct msgpipe_frame *f,
 		}
 		if (crc != f->data_crc) {
 			msa_stat_add(MSA_STAT_CRC_ERRORS, 1);
-			err = -EBADMSG;
+			err = 1;
 		}
 	}
 	if (err) {
@@ -474,8 +477,15 @@ static int msa_rx_frame(struct msa_conn *conn)
 	}
 	if (f.chunk_len) {
 		err = msa_rx_payload(conn, &f, &buf);
+		/* Only DATA carries DATA_CRC, over bytes the sender's user may
+		 * still write into (zero-copy) or a link may damage. Read whole,
+		 * the stream is still framed: the chunk is dropped as a lost
+		 * frame would be, and the sender resends it from its pages.
+		 * What the user changed fails that message alone (EFAULT, by
+		 * the re-pin's CRC); the connection and its sessions go on.
+		 */
 		if (err)
-			return err;
+			return err > 0 ? 0 : err;
 	}
 	msa_stat_add(MSA_STAT_RX_FRAMES, 1);
 	msa_stat_add(MSA_STAT_RX_BYTES, f.chunk_len);
