@@ -176,7 +176,7 @@ demo: deps modules tools
 # Benchmarks run in the VM and leave build/bench/bench-NAME.json; the
 # report merges every one into report.json and report.svg.
 # BENCHES=NAME... runs some of them (tools/bench/NAME.sh).
-BENCHES ?= agent pipes rdm backup tls
+BENCHES ?= agent pipes rdm backup tls scribble
 bench: deps modules tools
 	@mkdir -p $(BUILD)/bench
 	$(VM) --plain --mem 8192 --timeout 3600 run '$(foreach b,$(BENCHES),bash tools/bench/$(b).sh &&) true' \

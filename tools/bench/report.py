@@ -48,6 +48,9 @@ def table(bench):
         extra = ""
         if "link_pct" in s:
             extra += " %.1f %% of the link" % s["link_pct"]
+        if "spread_s" in s:
+            extra += " median of %d runs, spread %.2f s" % (s["runs"],
+                                                           s["spread_s"])
         if "seconds_lost" in s:
             extra += " %.1f s lost" % s["seconds_lost"]
         if "items_per_s" in s:
