@@ -15,7 +15,7 @@ VM := tools/testing/vm/vm.sh
 SELFTEST_BINS := $(BIN)/mp_xfer $(BIN)/af_test $(BIN)/msgpipectl $(BIN)/nl_test \
 	$(BIN)/msgpiped \
 	$(BIN)/mp_many $(BIN)/mp_raw $(BIN)/mp_fuzz $(BIN)/mp_load $(BIN)/mp_rdm \
-	$(BIN)/ioctl_test $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil $(BIN)/mp_mbox
+	$(BIN)/ioctl_test $(BIN)/ioctl_test32 $(BIN)/msgpipe-backup $(BIN)/mp_backup_evil $(BIN)/mp_mbox
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
 
@@ -122,6 +122,11 @@ $(BIN)/af_test: selftests/msgpipe/af_test.c selftests/msgpipe/mp_pair.h selftest
 $(BIN)/ioctl_test: selftests/msgpipe/ioctl_test.c selftests/msgpipe/mp_pair.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
 	@mkdir -p $(BIN)
 	$(CC) $(UAPI_CFLAGS) -pthread -isystem $(KSFT) -o $@ $<
+
+# The same tests from a 32-bit process: the compat ioctl path.
+$(BIN)/ioctl_test32: selftests/msgpipe/ioctl_test.c selftests/msgpipe/mp_pair.h selftests/msgpipe/mp_family.h uapi/linux/msgpipe.h $(KSFT)/.stamp
+	@mkdir -p $(BIN)
+	$(CC) -m32 $(UAPI_CFLAGS) -pthread -isystem $(KSFT) -o $@ $<
 
 # The kselftest harness and checkpatch come from Debian's linux-source-6.1,
 # extracted here at build time and never committed.

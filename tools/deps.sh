@@ -6,7 +6,8 @@ pkgs="linux-headers-amd64 linux-image-amd64 linux-source-6.1 qemu-system-x86
 busybox-static cpio kmod iproute2 sparse gcc make libc6-dev libssl-dev
 libnl-3-dev libnl-genl-3-dev libjson-c-dev libgnutls28-dev gnutls-bin tcpdump pkg-config xz-utils
 clang libclang-rt-14-dev procps gnuplot-nox python3 python3-yaml jq attr netcat-openbsd nftables
-ethtool dpdk-dev libdpdk-dev librte-net-af-packet23 flex bison bc libelf-dev"
+ethtool dpdk-dev libdpdk-dev librte-net-af-packet23 flex bison bc libelf-dev
+gcc-multilib"
 # The newest 6.12 headers Debian 12 has, and their kernel: the 6.5+ build
 # check and the VM suite that runs on 6.12 (flex, bison, bc, libelf-dev:
 # the debug kernel's configuration stage).

@@ -58,14 +58,19 @@ FIXTURE_TEARDOWN(pair)
 	close(self->lfd);
 }
 
-static int reg(int fd, void *p, size_t len, __u32 *id)
+static int reg_at(int fd, __u64 addr, __u64 len, __u32 *id)
 {
-	struct msgpipe_region r = { .addr = (__u64)(uintptr_t)p, .len = len };
+	struct msgpipe_region r = { .addr = addr, .len = len };
 	int ret = ioctl(fd, MSGPIPE_IOC_REG, &r);
 
 	if (!ret && id)
 		*id = r.id;
 	return ret;
+}
+
+static int reg(int fd, void *p, __u64 len, __u32 *id)
+{
+	return reg_at(fd, (__u64)(uintptr_t)p, len, id);
 }
 
 static int post(int fd, struct msgpipe_seg *s, __u32 n, __u64 cookie)
@@ -176,7 +181,7 @@ TEST_F(pair, ioctl__region_bad_calls)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, reg(self->cfd, hole, 4096, NULL));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, reg(self->cfd, (void *)(~0UL << 47), 4096, NULL));
+	EXPECT_EQ(-1, reg_at(self->cfd, ~0ULL << 47, 4096, NULL));
 	EXPECT_EQ(EFAULT, errno);
 
 	/* Ids from 1; each DEREG once. */

@@ -145,6 +145,10 @@ struct sockaddr_msgpipe {
  *
  * MSGPIPE_IOC_STATE reads the session's queue and window state.
  *
+ * The arguments have one layout for 64-bit and 32-bit processes (user
+ * addresses in __u64, cast through uintptr_t): a 32-bit process uses the
+ * same ioctls.
+ *
  * Example: send a buffer and a file, then wait for both.
  *
  *	struct msgpipe_region r = { .addr = (__u64)buf, .len = 1 << 20 };

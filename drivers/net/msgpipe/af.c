@@ -651,6 +651,9 @@ static struct proto_ops msgpipe_seqpacket_ops = {
 	.getname = msgpipe_getname,
 	.poll = msgpipe_poll,
 	.ioctl = msgpipe_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = msgpipe_ioc_compat_ioctl,
+#endif
 	.listen = msgpipe_listen,
 	.shutdown = msgpipe_shutdown,
 	.setsockopt = msgpipe_setsockopt,

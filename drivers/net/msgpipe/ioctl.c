@@ -20,6 +20,7 @@
  *
  * Copyright (c) 2026 The msgpipe authors
  */
+#include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -643,6 +644,36 @@ int msgpipe_ioc_ioctl(struct socket *sock, unsigned int cmd,
 		return msgpipe_ioc_state(msk, ioc, p);
 	}
 }
+
+#ifdef CONFIG_COMPAT
+/* The arguments' layout is the same for a 32-bit caller: user addresses
+ * in __u64, each __u64 at an offset that is a multiple of 8, each size a
+ * multiple of 8 (i386 aligns __u64 to 4 only; these leave it no choice).
+ */
+static_assert(sizeof(struct msgpipe_region) == 24);
+static_assert(sizeof(struct msgpipe_seg) == 24);
+static_assert(sizeof(struct msgpipe_post) == 24);
+static_assert(sizeof(struct msgpipe_sendfile) == 32);
+static_assert(sizeof(struct msgpipe_file_range) == 24);
+static_assert(sizeof(struct msgpipe_sendfiles) == 24);
+static_assert(sizeof(struct msgpipe_completion) == 24);
+static_assert(sizeof(struct msgpipe_reap) == 24);
+static_assert(sizeof(struct msgpipe_state) == 56);
+
+/**
+ * msgpipe_ioc_compat_ioctl() - the same ioctls from a 32-bit process
+ * @sock: the socket
+ * @cmd:  MSGPIPE_IOC_*
+ * @arg:  its user argument, a 32-bit pointer
+ *
+ * Return: as msgpipe_ioc_ioctl().
+ */
+int msgpipe_ioc_compat_ioctl(struct socket *sock, unsigned int cmd,
+			     unsigned long arg)
+{
+	return msgpipe_ioc_ioctl(sock, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
 
 /**
  * msgpipe_ioc_release() - close(): unpin every region

@@ -667,6 +667,8 @@ int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
 /* ioctl.c */
 int msgpipe_ioc_ioctl(struct socket *sock, unsigned int cmd,
 		      unsigned long arg);
+int msgpipe_ioc_compat_ioctl(struct socket *sock, unsigned int cmd,
+			     unsigned long arg);
 void msgpipe_ioc_complete(struct msgpipe_sock *msk, struct msgpipe_txmsg *m);
 void msgpipe_ioc_done_free(struct msgpipe_ioc_done *d);
 void msgpipe_ioc_release(struct msgpipe_sock *msk);
