@@ -5,7 +5,8 @@
 # rmmod, with the gauge waited for longest), the tasks it started
 # (processes and threads: each process costs a tenth of a second under
 # TCG, half of one on the debug kernel), each guest's boot and kmemleak
-# scans, from the logs check.sh leaves in build/check.
+# scans, and what the guest cost the host: its wall-clock time and QEMU's
+# processor time; from the logs check.sh leaves in build/check.
 #
 # usage: time-table.sh [LOGDIR]   (default build/check)
 set -u
@@ -21,6 +22,7 @@ for f in "$LOG"/vm-*.log; do
 		printf "%-8s %-18s %6s %6s %6s %8s %6s  %s\n", run, t, tot, ld, ts, td, np, w
 	}
 	/^MSGPIPE-VM: user space/ { boot = $4 }
+	/^vm.sh: qemu used / { cpu = $4; wall = $9 }
 	/^(not )?ok [0-9]+ [^ ]+ .*\([0-9]+ s: load/ {
 		# "... (T s: load L, test X, teardown D (gauge))"
 		t = ($1 == "not") ? $4 : $3
@@ -46,6 +48,8 @@ for f in "$LOG"/vm-*.log; do
 			row("(kmemleak x" nscan ")", scans, "", "", "", "", "")
 		row("(sum)", sprintf("%.0f", tot + scans + boot), sprintf("%.0f", ld),
 		    sprintf("%.0f", ts), sprintf("%.0f", td), procs, "")
+		if (wall != "")
+			row("(host)", wall, "", "", "", "", "qemu used " cpu " s of CPU")
 	}' "$f"
 done
 grep -h '^# stage ' "$LOG"/../check/*.out "$LOG"/*.out 2>/dev/null | sort -u | sed 's/^# //'
