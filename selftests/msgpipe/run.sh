@@ -134,6 +134,8 @@ kmemleak_check() {
 		return 1
 	fi
 	echo clear > $KMEMLEAK
+	# For guest.sh: nothing ran since this scan, no need for its own.
+	: > "$RESULTS/kmemleak-scanned"
 }
 
 # scan_group: the kmemleak check of the tests run since the last one, as a
@@ -256,6 +258,7 @@ for t in $TESTS; do
 		continue
 	fi
 	taint0=$(cat /proc/sys/kernel/tainted)
+	rm -f "$RESULTS/kmemleak-scanned"
 	echo "# RUN $t"
 	start=$(date +%s.%N)
 	# Tasks started during the test (the last pid handed out: processes
