@@ -309,7 +309,9 @@ TEST_F(pair, recv__bad_buffers_and_flags)
 
 	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_PEEK));
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_PEEK | MSG_ERRQUEUE));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(-1, recv(self->sfd, buf, sizeof(buf), MSG_OOB));
 	EXPECT_EQ(EOPNOTSUPP, errno);
@@ -348,6 +350,90 @@ TEST_F(pair, recv__pieces_and_eor)
 	EXPECT_LE(3, pieces);
 	EXPECT_EQ(3, recvmsg(self->sfd, &mh, 0));
 	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+}
+
+/* A message of three chunks (256 KiB each) crossing pages and chunks. */
+#define PEEK_BIG (600 << 10)
+
+static char peek_byte(size_t i)
+{
+	return (char)(i % 251);
+}
+
+/* Whether @n bytes at @p are the pattern's from offset @from. */
+static bool peek_is_pattern(const char *p, size_t n, size_t from)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != peek_byte(from + i))
+			return false;
+	return true;
+}
+
+TEST_F(pair, recv__peek)
+{
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	char *out = malloc(PEEK_BIG), *in = malloc(PEEK_BIG);
+	socklen_t vl;
+	size_t i;
+	int v;
+
+	ASSERT_TRUE(out && in);
+	/* A small message: peeked whole, twice, then read. */
+	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
+	iov = (struct iovec){ in, 16 };
+	EXPECT_EQ(5, recvmsg(self->sfd, &mh, MSG_PEEK));
+	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+	EXPECT_EQ(0, memcmp(in, "hello", 5));
+	memset(in, 0, 16);
+	EXPECT_EQ(5, recvmsg(self->sfd, &mh, MSG_PEEK | MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(in, "hello", 5));
+	EXPECT_EQ(5, recv(self->sfd, in, 16, 0));
+	EXPECT_EQ(-1, recv(self->sfd, in, 16, MSG_PEEK | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* A large one, peeked only once all of it is here: the sender's
+	 * unacknowledged bytes fall to 0 when the receiving host holds it.
+	 */
+	for (i = 0; i < PEEK_BIG; i++)
+		out[i] = peek_byte(i);
+	ASSERT_EQ(PEEK_BIG, send(self->cfd, out, PEEK_BIG, 0));
+	for (i = 0; i < 2000; i++) {
+		vl = sizeof(v);
+		ASSERT_EQ(0, getsockopt(self->cfd, SOL_MSGPIPE, MSGPIPE_UNACKED,
+					&v, &vl));
+		if (!v)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, v);
+	/* Past the first chunk, twice the same, no end of message. */
+	iov = (struct iovec){ in, 300 << 10 };
+	EXPECT_EQ(300 << 10, recvmsg(self->sfd, &mh, MSG_PEEK));
+	EXPECT_FALSE(mh.msg_flags & MSG_EOR);
+	EXPECT_TRUE(peek_is_pattern(in, 300 << 10, 0));
+	memset(in, 0, PEEK_BIG);
+	EXPECT_EQ(300 << 10, recvmsg(self->sfd, &mh, MSG_PEEK | MSG_WAITALL));
+	EXPECT_TRUE(peek_is_pattern(in, 300 << 10, 0));
+	/* A read moves on; a peek then starts where it stopped. */
+	EXPECT_EQ(100, recv(self->sfd, in, 100, 0));
+	EXPECT_TRUE(peek_is_pattern(in, 100, 0));
+	iov = (struct iovec){ in, PEEK_BIG };
+	EXPECT_EQ(PEEK_BIG - 100, recvmsg(self->sfd, &mh, MSG_PEEK));
+	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+	EXPECT_TRUE(peek_is_pattern(in, PEEK_BIG - 100, 100));
+	/* A fault peeks nothing and leaves the bytes in place. */
+	EXPECT_EQ(-1, recv(self->sfd, NULL, 16, MSG_PEEK));
+	EXPECT_EQ(EFAULT, errno);
+	mh.msg_flags = 0;
+	EXPECT_EQ(PEEK_BIG - 100, recvmsg(self->sfd, &mh, MSG_WAITALL));
+	EXPECT_TRUE(mh.msg_flags & MSG_EOR);
+	EXPECT_TRUE(peek_is_pattern(in, PEEK_BIG - 100, 100));
+	free(out);
+	free(in);
+	roundtrip(_metadata, self->cfd, self->sfd);
 }
 
 TEST_F(pair, misc__sockopts_ioctl_shutdown)

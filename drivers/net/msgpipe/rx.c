@@ -565,6 +565,94 @@ static bool msgpipe_rx_ready(struct msgpipe_sock *msk)
 	return ready;
 }
 
+/* The voided message @m at the head, with nothing left to read: one never
+ * read is dropped as if it never existed (-ENODATA); one partly read
+ * fails the read that finds it with -EBADMSG, and is dropped unless
+ * @peek, so that a read without MSG_PEEK reports it once. Called with
+ * msk->lock held; returns with it released.
+ */
+static int msgpipe_rx_end_voided(struct msgpipe_sock *msk,
+				 struct msgpipe_rxmsg *m, bool peek)
+	__releases(&msk->lock)
+{
+	u64 left = m->received - m->consumed;
+	int ret = m->consumed ? -EBADMSG : -ENODATA;
+
+	if (m->consumed && peek) {
+		spin_unlock(&msk->lock);
+		return ret;
+	}
+	list_del(&m->node);
+	msk->rx_msgs_done++;
+	msk->rx_unread -= left;
+	msk->rx_queued -= left;
+	spin_unlock(&msk->lock);
+	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)left);
+	msgpipe_rxmsg_free(m);
+	return ret;
+}
+
+/* MSG_PEEK: copy up to @len bytes of the head message that arrived and
+ * were not read, leaving them queued; sets *eor if they end it. Returns
+ * what msgpipe_rx_copy() returns. Only the reader, who holds rx_mutex,
+ * removes chunks or moves their read offsets: the chunks walked stay put
+ * while the lock is dropped for the copy; the agent only appends.
+ */
+static int msgpipe_rx_peek(struct msgpipe_sock *msk, struct msghdr *msg,
+			   size_t len, bool *eor)
+{
+	struct msgpipe_rxchunk *c;
+	struct msgpipe_rxmsg *m;
+	size_t copied = 0;
+	bool last;
+	u64 avail;
+	u32 off;
+
+	spin_lock(&msk->lock);
+	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
+	if (m && m->voided && (!m->consumed || m->received == m->consumed))
+		return msgpipe_rx_end_voided(msk, m, true);
+	if (!m || m->received == m->consumed) {
+		spin_unlock(&msk->lock);
+		return 0;
+	}
+	avail = min_t(u64, len, m->received - m->consumed);
+	c = list_first_entry(&m->chunks, struct msgpipe_rxchunk, node);
+	spin_unlock(&msk->lock);
+
+	off = c->off;
+	while (copied < avail) {
+		u32 poff = off & (PAGE_SIZE - 1);
+		size_t want, n;
+
+		if (off == c->buf->len) {
+			spin_lock(&msk->lock);
+			last = list_is_last(&c->node, &m->chunks);
+			if (!last)
+				c = list_next_entry(c, node);
+			spin_unlock(&msk->lock);
+			if (WARN_ON_ONCE(last))
+				break;
+			off = c->off;
+			continue;
+		}
+		want = min3((size_t)(avail - copied), (size_t)(c->buf->len - off),
+			    (size_t)(PAGE_SIZE - poff));
+		n = copy_page_to_iter(c->buf->pages[off >> PAGE_SHIFT], poff,
+				      want, &msg->msg_iter);
+		copied += n;
+		off += n;
+		if (n < want)
+			break;
+	}
+	if (!copied)
+		return -EFAULT;
+	spin_lock(&msk->lock);
+	*eor = !m->voided && m->consumed + copied == m->total;
+	spin_unlock(&msk->lock);
+	return copied;
+}
+
 /* Copy from the head of the queue. Returns bytes, 0 when nothing is there,
  * -ENODATA when it dropped a voided message nobody had read from, or
  * -EBADMSG once for a message voided after part of it was read; sets *eor
@@ -581,20 +669,8 @@ static int msgpipe_rx_copy(struct msgpipe_sock *msk, struct msghdr *msg,
 
 	spin_lock(&msk->lock);
 	m = list_first_entry_or_null(&msk->rx_msgs, struct msgpipe_rxmsg, node);
-	if (m && m->voided && (!m->consumed || m->received == m->consumed)) {
-		/* Unread: it never existed. Partly read: say so, once. */
-		u64 left = m->received - m->consumed;
-		int ret = m->consumed ? -EBADMSG : -ENODATA;
-
-		list_del(&m->node);
-		msk->rx_msgs_done++;
-		msk->rx_unread -= left;
-		msk->rx_queued -= left;
-		spin_unlock(&msk->lock);
-		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)left);
-		msgpipe_rxmsg_free(m);
-		return ret;
-	}
+	if (m && m->voided && (!m->consumed || m->received == m->consumed))
+		return msgpipe_rx_end_voided(msk, m, false);
 	if (!m || m->received == m->consumed) {
 		spin_unlock(&msk->lock);
 		return 0;
@@ -665,9 +741,12 @@ static void msgpipe_rx_reopen(struct msgpipe_sock *msk)
  * @msk:   the session
  * @msg:   where to copy
  * @len:   room in @msg
- * @flags: MSG_DONTWAIT and MSG_WAITALL are honoured
+ * @flags: MSG_DONTWAIT, MSG_WAITALL and MSG_PEEK are honoured
  *
  * Never returns bytes of two messages; MSG_EOR marks the last piece.
+ * MSG_PEEK returns the head message's bytes that arrived (at least one,
+ * unless the call may not wait) and leaves them to be read; MSG_WAITALL
+ * does not make it wait for more.
  *
  * Return: bytes read, 0 at the end of the session, or -errno.
  */
@@ -684,7 +763,8 @@ int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 	if (mutex_lock_interruptible(&msk->rx_mutex))
 		return -EINTR;
 	while (copied < len && !eor) {
-		int n = msgpipe_rx_copy(msk, msg, len - copied, &eor);
+		int n = flags & MSG_PEEK ? msgpipe_rx_peek(msk, msg, len, &eor) :
+			msgpipe_rx_copy(msk, msg, len - copied, &eor);
 
 		if (n == -ENODATA)
 			continue;
@@ -694,6 +774,8 @@ int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 		}
 		if (n) {
 			copied += n;
+			if (flags & MSG_PEEK)
+				break;
 			continue;
 		}
 		if (copied && !(flags & MSG_WAITALL))
