@@ -436,6 +436,66 @@ TEST_F(pair, recv__peek)
 	roundtrip(_metadata, self->cfd, self->sfd);
 }
 
+TEST_F(pair, recv__trunc)
+{
+	char in[256];
+	struct iovec iov = { in, 100 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	char *out = malloc(PEEK_BIG);
+	size_t i;
+
+	ASSERT_TRUE(out);
+	for (i = 0; i < PEEK_BIG; i++)
+		out[i] = peek_byte(i);
+	EXPECT_EQ(-1, recv(self->sfd, in, 100, MSG_TRUNC | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(self->sfd, in, 100, MSG_TRUNC | MSG_ERRQUEUE));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* It fits: the message, not truncated. */
+	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
+	EXPECT_EQ(5, recvmsg(self->sfd, &mh, MSG_TRUNC));
+	EXPECT_EQ(MSG_EOR, mh.msg_flags & (MSG_EOR | MSG_TRUNC));
+	/* Its length asked first, twice, by a zero-length peek; then
+	 * read truncated: the length, the rest dropped.
+	 */
+	ASSERT_EQ(10000, send(self->cfd, out, 10000, 0));
+	ASSERT_EQ(3, send(self->cfd, "end", 3, 0));
+	EXPECT_EQ(10000, recv(self->sfd, NULL, 0, MSG_PEEK | MSG_TRUNC));
+	EXPECT_EQ(10000, recv(self->sfd, NULL, 0, MSG_PEEK | MSG_TRUNC));
+	EXPECT_EQ(10000, recvmsg(self->sfd, &mh, MSG_TRUNC));
+	EXPECT_EQ(MSG_EOR | MSG_TRUNC, mh.msg_flags & (MSG_EOR | MSG_TRUNC));
+	EXPECT_TRUE(peek_is_pattern(in, 100, 0));
+	EXPECT_EQ(3, recv(self->sfd, in, sizeof(in), 0));
+	EXPECT_EQ(0, memcmp(in, "end", 3));
+	/* Three chunks, the rest dropped as it comes; the next message is
+	 * whole.
+	 */
+	ASSERT_EQ(PEEK_BIG, send(self->cfd, out, PEEK_BIG, 0));
+	ASSERT_EQ(5, send(self->cfd, "after", 5, 0));
+	EXPECT_EQ(PEEK_BIG, recvmsg(self->sfd, &mh, MSG_TRUNC));
+	EXPECT_EQ(MSG_EOR | MSG_TRUNC, mh.msg_flags & (MSG_EOR | MSG_TRUNC));
+	EXPECT_EQ(5, recv(self->sfd, in, sizeof(in), 0));
+	EXPECT_EQ(0, memcmp(in, "after", 5));
+	/* A zero-length read drops the message whole; without MSG_TRUNC it
+	 * reads nothing.
+	 */
+	ASSERT_EQ(3, send(self->cfd, "xyz", 3, 0));
+	ASSERT_EQ(1, send(self->cfd, "q", 1, 0));
+	EXPECT_EQ(0, recv(self->sfd, NULL, 0, 0));
+	EXPECT_EQ(3, recv(self->sfd, NULL, 0, MSG_TRUNC));
+	EXPECT_EQ(1, recv(self->sfd, in, sizeof(in), 0));
+	EXPECT_EQ('q', in[0]);
+	/* From where a read stopped. */
+	ASSERT_EQ(1000, send(self->cfd, out, 1000, 0));
+	EXPECT_EQ(10, recv(self->sfd, in, 10, 0));
+	iov.iov_len = 10;
+	EXPECT_EQ(990, recvmsg(self->sfd, &mh, MSG_TRUNC));
+	EXPECT_EQ(MSG_EOR | MSG_TRUNC, mh.msg_flags & (MSG_EOR | MSG_TRUNC));
+	EXPECT_TRUE(peek_is_pattern(in, 10, 10));
+	free(out);
+	roundtrip(_metadata, self->cfd, self->sfd);
+}
+
 TEST_F(pair, misc__sockopts_ioctl_shutdown)
 {
 	struct sockaddr_msgpipe a;

@@ -562,21 +562,21 @@ static int msgpipe_recvmsg(struct socket *sock, struct msghdr *msg,
 			   size_t len, int flags)
 {
 	const int allowed = MSG_DONTWAIT | MSG_WAITALL | MSG_CMSG_COMPAT |
-			    MSG_NOSIGNAL | MSG_ERRQUEUE | MSG_PEEK;
+			    MSG_NOSIGNAL | MSG_ERRQUEUE | MSG_PEEK | MSG_TRUNC;
 	struct msgpipe_sock *msk = msgpipe_sk(sock->sk);
 	int ret;
 
 	if (flags & ~allowed)
 		return -EOPNOTSUPP;
 	if (flags & MSG_ERRQUEUE) {
-		/* Completions are read once: none is left to peek again. */
-		if (flags & MSG_PEEK)
+		/* Completions are read once and whole. */
+		if (flags & (MSG_PEEK | MSG_TRUNC))
 			return -EOPNOTSUPP;
 		return msgpipe_session_errqueue(msk, msg, len);
 	}
 	if (sock->state == SS_UNCONNECTED)
 		return -ENOTCONN;
-	if (!len)
+	if (!len && !(flags & MSG_TRUNC))
 		return 0;
 	ret = msgpipe_session_recvmsg(msk, msg, len, flags);
 	if (ret >= 0 && msg->msg_name) {

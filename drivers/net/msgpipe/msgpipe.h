@@ -269,6 +269,28 @@ enum msgpipe_session_state {
 };
 
 /**
+ * struct msgpipe_rxchunk - received payload, or a voided message
+ * @node:    in msgpipe_rxmsg.chunks, or in msk->rx_ooo
+ * @stream:  stream sequence number of its first byte
+ * @len:     bytes of stream it covers (a void: the whole message)
+ * @msg_seq: its message
+ * @offset:  its offset in the message
+ * @total:   the message's length
+ * @buf:     the payload; NULL for a void
+ * @off:     bytes of @buf already read
+ */
+struct msgpipe_rxchunk {
+	struct list_head	node;
+	u64			stream;
+	u32			len;
+	u64			msg_seq;
+	u32			offset;
+	u32			total;
+	struct msgpipe_rxbuf	*buf;
+	u32			off;
+};
+
+/**
  * struct msgpipe_rxmsg - a message being received
  * @node:     in the session's receive queue
  * @seq:      its sequence number
@@ -453,6 +475,8 @@ struct msgpipe_txbuf {
  *               MSGPIPE_DELACK_MS after it came (holds a socket reference)
  * @rx_next_seq: sequence number the next new message must have
  * @rx_msgs_done: messages read whole or voided
+ * @rx_skip:     a MSG_TRUNC read took the head message's length: what is
+ *               left of it is dropped as it comes (rx_mutex)
  * @peer_fin:    the peer sent FIN
  * @rx_fin_stream: the stream position its FIN named: data ends there
  * @accept_q:    listener: sessions waiting for accept()
@@ -500,6 +524,7 @@ struct msgpipe_sock {
 	struct delayed_work	rx_delack;
 	u64			rx_next_seq;
 	u64			rx_msgs_done;
+	bool			rx_skip;
 	bool			peer_fin;
 	u64			rx_fin_stream;
 	struct list_head	accept_q;
@@ -634,7 +659,10 @@ void msgpipe_rx_delack_work(struct work_struct *work);
 int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		    struct msgpipe_rxbuf *buf);
 void msgpipe_rxmsg_free(struct msgpipe_rxmsg *m);
+void msgpipe_rxchunk_free(struct msgpipe_rxchunk *c);
 void msgpipe_rx_purge(struct msgpipe_sock *msk);
+
+/* rx_read.c */
 int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 			    size_t len, int flags);
 

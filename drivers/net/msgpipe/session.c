@@ -2,7 +2,7 @@
 /*
  * Sessions: the SYNC / SYNC_ACK / ACCEPT / FIN session handshake and
  * the dispatch of received frames to the session they belong to. Sending
- * is in tx.c, receiving in rx.c.
+ * is in tx.c, receiving in rx.c and rx_read.c.
  *
  * Locking: msk->lock (spinlock) protects the session state against the
  * agent's upcalls, which run in agent threads. Nothing is posted to a pipe
