@@ -22,7 +22,7 @@ for f in "$LOG"/vm-*.log; do
 		printf "%-8s %-18s %6s %6s %6s %8s %6s  %s\n", run, t, tot, ld, ts, td, np, w
 	}
 	/^MSGPIPE-VM: user space/ { boot = $4 }
-	/^vm.sh: qemu used / { cpu = $4; wall = $9 }
+	/^vm.sh: qemu used / { cpu = $4; wall = $10 }
 	/^(not )?ok [0-9]+ [^ ]+ .*\([0-9]+ s: load/ {
 		# "... (T s: load L, test X, teardown D (gauge))"
 		t = ($1 == "not") ? $4 : $3

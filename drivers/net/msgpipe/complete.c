@@ -239,8 +239,12 @@ void msgpipe_session_cqe(struct msgpipe_pipe *pipe,
 		    READ_ONCE(msk->state) == MSGPIPE_SS_SENDING_FIN)
 			msgpipe_session_send_ctrl(msk, pipe, MSGPIPE_T_FIN,
 						  MSGPIPE_F_ABORT);
+		/* Its messages complete from the reset's purge work, which a
+		 * reader of the error queue waits for (flush_work()): purged
+		 * here too, the work could find them taken and let that
+		 * reader see POLLERR and an empty queue.
+		 */
 		msgpipe_session_reset(msk, cqe->status ?: -ETIMEDOUT);
-		msgpipe_tx_purge(msk, cqe->status ?: -ETIMEDOUT);
 		break;
 	}
 out_put:
