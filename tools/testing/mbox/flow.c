@@ -456,7 +456,8 @@ void mbox_process(struct rte_mbuf *m, uint16_t in_port)
 	release_held(fl, d);
 }
 
-void mbox_timers(void)
+/* Release what is due; true while packets still wait in either queue. */
+bool mbox_timers(void)
 {
 	uint64_t now = rte_get_tsc_cycles();
 	unsigned int i;
@@ -472,6 +473,7 @@ void mbox_timers(void)
 		else
 			i++;
 	}
+	return dq_len || nheld;
 }
 
 /* A RST to the endpoint of direction @to, as if from its peer. */

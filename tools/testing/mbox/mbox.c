@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -43,6 +46,7 @@ struct rte_mempool *mbox_pool;
 static struct rte_eth_dev_tx_buffer *txb[2];
 static atomic_bool quit;
 static int ctl_fd = -1;
+static int wake_fd = -1;
 static uint64_t tx_lost;
 
 static uint32_t crc32c(const void *p, size_t len, uint32_t crc)
@@ -305,7 +309,8 @@ static void cmd_stats(FILE *out)
 
 	fprintf(out, "flows %u\nrx %llu\ntx %llu\ntx_lost %llu\ndropped %llu\n"
 		"duplicated %llu\nreordered %llu\nflipped %llu\ndelayed %llu\n"
-		"rst_injected %llu\nblackholed %llu\ncut %llu\nnon_tcp %llu\n",
+		"rst_injected %llu\nblackholed %llu\ncut %llu\nnon_tcp %llu\n"
+		"idle_waits %llu\nidle_woken %llu\n",
 		mbox_flow_count(), (unsigned long long)mbox_st.rx,
 		(unsigned long long)mbox_st.tx, (unsigned long long)tx_lost,
 		(unsigned long long)mbox_st.dropped,
@@ -316,7 +321,9 @@ static void cmd_stats(FILE *out)
 		(unsigned long long)mbox_st.rst_injected,
 		(unsigned long long)mbox_st.blackholed,
 		(unsigned long long)mbox_st.cut,
-		(unsigned long long)mbox_st.non_tcp);
+		(unsigned long long)mbox_st.non_tcp,
+		(unsigned long long)mbox_st.idle_waits,
+		(unsigned long long)mbox_st.idle_woken);
 	fprintf(out, "obs_conns %llu\nobs_frames %llu\nobs_data_bytes %llu\n"
 		"obs_batches %llu\nobs_batch_acks %llu\nobs_tls %llu\n"
 		"obs_desync %llu\nobs_violations %llu\n",
@@ -442,6 +449,60 @@ static void print_usage(FILE *f)
 		"  clear | cut on|off | stats | violations | quit\n");
 }
 
+/*
+ * Idle without polling. The middlebox shares the guest's CPU with the hosts
+ * it connects, and every wake-up of a poll loop costs the better part of a
+ * millisecond on the debug kernel under emulation: sleeping 200 us between
+ * polls takes a third of its CPU. So after IDLE_SPIN empty polls it blocks
+ * in poll(2) on its control socket and on a packet socket that sees every
+ * frame of its namespace while armed (bound to ETH_P_ALL), and nothing
+ * while disarmed (protocol 0). Arming is followed by one more look at the
+ * rings, so a frame that arrived before it is not slept on; the timeout
+ * bounds the wait should a wake-up still be missed.
+ */
+#define IDLE_SPIN	3
+#define IDLE_WAIT_MS	1000
+
+static int wake_open(void)
+{
+	int size = 4096;
+
+	wake_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (wake_fd < 0)
+		return -1;
+	setsockopt(wake_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
+}
+
+/* Returns whether the wake socket now sees frames. */
+static bool wake_arm(bool on)
+{
+	struct sockaddr_ll a = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = on ? htons(ETH_P_ALL) : 0,
+	};
+	char buf[64];
+
+	if (bind(wake_fd, (struct sockaddr *)&a, sizeof(a)))
+		return false;
+	if (!on)
+		while (recv(wake_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+			;
+	return on;
+}
+
+static void wake_wait(void)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = wake_fd, .events = POLLIN },
+		{ .fd = ctl_fd, .events = POLLIN },
+	};
+
+	mbox_st.idle_waits++;
+	if (poll(pfd, 2, IDLE_WAIT_MS) > 0)
+		mbox_st.idle_woken++;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -452,6 +513,7 @@ int main(int argc, char **argv)
 	};
 	struct rte_mbuf *bufs[BURST];
 	unsigned int idle = 0, busy = 0;
+	bool armed = false;
 	const char *ctl = NULL;
 	unsigned long port;
 	char *end;
@@ -497,7 +559,7 @@ int main(int argc, char **argv)
 					    rte_socket_id());
 	mbox_obs = obs_new(crc32c);
 	if (!mbox_pool || !mbox_obs || mbox_flows_init() ||
-	    port_init(0) || port_init(1) || ctl_open(ctl)) {
+	    port_init(0) || port_init(1) || ctl_open(ctl) || wake_open()) {
 		fprintf(stderr, "mp_mbox: setup failed: %s\n", strerror(errno));
 		return 1;
 	}
@@ -508,6 +570,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!atomic_load(&quit)) {
 		unsigned int got = 0;
+		bool waiting;
 
 		for (p = 0; p < 2; p++) {
 			uint16_t i, n = rte_eth_rx_burst(p, 0, bufs, BURST);
@@ -516,20 +579,31 @@ int main(int argc, char **argv)
 				mbox_process(bufs[i], p);
 			got += n;
 		}
-		mbox_timers();
+		waiting = mbox_timers();
 		rte_eth_tx_buffer_flush(0, 0, txb[0]);
 		rte_eth_tx_buffer_flush(1, 0, txb[1]);
-		/* Idle: look at the control socket, then sleep a little
-		 * (this shares two CPUs with the hosts it connects).
-		 */
-		if (!got) {
-			ctl_poll();
-			rte_delay_us_sleep(idle < 100 ? 20 : 200);
-			idle++;
-		} else {
+		if (got || waiting) {
+			if (armed)
+				armed = wake_arm(false);
+		}
+		if (got) {
 			idle = 0;
 			if (!(++busy & 63))
 				ctl_poll();
+			continue;
+		}
+		ctl_poll();
+		if (idle++ < IDLE_SPIN || waiting) {
+			rte_delay_us_sleep(waiting ? 200 : 20);
+		} else if (armed) {
+			wake_wait();
+			armed = wake_arm(false);
+			idle = 0;
+		} else {
+			/* Armed, the rings get one more look before the wait. */
+			armed = wake_arm(true);
+			if (!armed)
+				rte_delay_us_sleep(200);
 		}
 	}
 	cmd_stats(stdout);

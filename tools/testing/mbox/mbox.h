@@ -108,7 +108,7 @@ struct mbox_rule {
  */
 struct mbox_stats {
 	uint64_t rx, tx, dropped, duplicated, reordered, flipped, delayed,
-		 rst_injected, blackholed, cut, non_tcp;
+		 rst_injected, blackholed, cut, non_tcp, idle_waits, idle_woken;
 };
 
 extern struct mbox_stats mbox_st;
@@ -127,7 +127,7 @@ uint32_t mbox_flow_count(void);
 void mbox_flow_print(FILE *f, const struct mbox_flow *fl);
 bool mbox_rule_selects(const struct mbox_rule *r, const struct mbox_flow *fl);
 void mbox_process(struct rte_mbuf *m, uint16_t in_port);
-void mbox_timers(void);
+bool mbox_timers(void);
 int mbox_inject_rst(struct mbox_flow *fl);
 int mbox_send(struct rte_mbuf *m, uint16_t out_port);
 
