@@ -455,6 +455,7 @@ struct msgpipe_txbuf {
  * @tx_msg_limit: the peer's message window: start no message past it
  * @tx_want:     bytes the sender waits to post (tx_mutex)
  * @tx_want_seq: message it waits to start, 0 when in the middle of one
+ * @tx_pinned:   user pages pinned by this socket's frames in flight
  * @tx_posting:  the message the sender is posting, NULL between messages
  *               (tx_mutex); a void of it ends the sender's wait
  * @acceptor:    this side accepted the session (it sent ACCEPT)
@@ -506,6 +507,7 @@ struct msgpipe_sock {
 	u64			tx_msg_limit;
 	u32			tx_want;
 	u64			tx_want_seq;
+	atomic_t		tx_pinned;
 	struct msgpipe_txmsg	*tx_posting;
 	bool			acceptor;
 	bool			tx_notify;
@@ -713,6 +715,8 @@ int msgpipe_session_errqueue(struct msgpipe_sock *msk, struct msghdr *msg,
 void msgpipe_pin_owner_init(struct msgpipe_pin_owner *po);
 void msgpipe_pin_owner_release(struct msgpipe_pin_owner *po);
 bool msgpipe_pin_room(struct msgpipe_net *mn, unsigned int n);
+bool msgpipe_pin_memlock_room(const struct msgpipe_pin_owner *po,
+			      unsigned int n);
 int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
 		       unsigned int n, struct page **pages);
 void msgpipe_unpin_region(struct msgpipe_pin_owner *po, struct page **pages,

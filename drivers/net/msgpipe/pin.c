@@ -79,6 +79,20 @@ static int msgpipe_pin_charge(struct msgpipe_net *mn,
 }
 
 /**
+ * msgpipe_pin_memlock_room() - could @po pin @n more pages now
+ * @po: the owner
+ * @n:  pages
+ *
+ * Return: true if its RLIMIT_MEMLOCK leaves room (or it is not charged).
+ */
+bool msgpipe_pin_memlock_room(const struct msgpipe_pin_owner *po,
+			      unsigned int n)
+{
+	return !po->user ||
+	       atomic_long_read(&po->user->locked_vm) + n <= po->limit;
+}
+
+/**
  * msgpipe_pin_room() - could @n more pages be pinned in @mn now
  * @mn: the namespace
  * @n:  pages

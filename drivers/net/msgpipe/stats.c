@@ -51,6 +51,7 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_REPINS] = "repins",
 	[MSGPIPE_STAT_REPIN_FAULTS] = "repin_faults",
 	[MSGPIPE_STAT_RETX_DEFERRED] = "retx_deferred",
+	[MSGPIPE_STAT_MEMLOCK_WAITS] = "memlock_waits",
 	[MSGPIPE_STAT_RETX_UNKNOWN] = "retx_unknown",
 	[MSGPIPE_STAT_ACKS_SENT] = "acks_sent",
 	[MSGPIPE_STAT_DELAYED_ACKS] = "delayed_acks",

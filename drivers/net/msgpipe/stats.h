@@ -54,6 +54,7 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_REPINS,		/* T: zero-copy chunks re-pinned */
 	MSGPIPE_STAT_REPIN_FAULTS,	/* T: re-pins that found other memory */
 	MSGPIPE_STAT_RETX_DEFERRED,	/* T: resends put off (pin limits) */
+	MSGPIPE_STAT_MEMLOCK_WAITS,	/* T: zero-copy senders that waited for RLIMIT_MEMLOCK */
 	MSGPIPE_STAT_RETX_UNKNOWN,	/* T: NEED_PAGES for nothing we hold */
 	MSGPIPE_STAT_ACKS_SENT,		/* T: ACK frames sent */
 	MSGPIPE_STAT_WINDOW_UPDATES,	/* T: ACKs sent because reading opened */

@@ -199,6 +199,9 @@ static struct msgpipe_txbuf *msgpipe_tx_pin(struct msgpipe_sock *msk,
 
 		err = msgpipe_pin_range(msk->mn, &m->po, addr[i], size[i],
 					&txb->pages[np], remote);
+		if (!err)
+			atomic_add(msgpipe_desc_span(offset_in_page(addr[i]),
+						     size[i]), &msk->tx_pinned);
 		if (err) {
 			/* Unpin what this frame pinned so far. */
 			txb->pin = np ? &m->po : NULL;
@@ -484,6 +487,25 @@ static int msgpipe_tx_wait(struct msgpipe_sock *msk, long *timeo, u64 seq,
 	return err;
 }
 
+/* A zero-copy chunk of @n bytes found the owner's RLIMIT_MEMLOCK full. The
+ * frames this socket has in flight hold pins their transmission releases:
+ * wait for them, or for room. With none, waiting cannot help: -ENOBUFS.
+ */
+static int msgpipe_tx_memlock_wait(struct msgpipe_sock *msk,
+				   struct msgpipe_txmsg *m, u32 n)
+{
+	unsigned int pages = DIV_ROUND_UP(n, PAGE_SIZE) + 1;
+	int err;
+
+	if (!atomic_read(&msk->tx_pinned))
+		return -ENOBUFS;
+	msgpipe_stat_inc(MSGPIPE_STAT_MEMLOCK_WAITS);
+	err = wait_event_killable(msk->mn->pin_wq,
+				  !atomic_read(&msk->tx_pinned) ||
+				  msgpipe_pin_memlock_room(&m->po, pages));
+	return err ?: msgpipe_tx_check(msk);
+}
+
 /* Send the chunks of @m; returns 0 or -errno with nothing more posted. */
 static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 			     struct msghdr *msg, struct msgpipe_send_src *src,
@@ -532,6 +554,15 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 			/* -EAGAIN: lost a race for the namespace's pin cap. */
 			if (err == -EAGAIN && m->zc)
 				continue;
+			/* Over RLIMIT_MEMLOCK: a blocking sender, or one
+			 * in the middle of its message, waits for what its
+			 * own frames hold.
+			 */
+			if (err == -ENOBUFS && (off || *timeo)) {
+				err = msgpipe_tx_memlock_wait(msk, m, n);
+				if (!err)
+					continue;
+			}
 			return err;
 		}
 		msk->tx_stream += n;

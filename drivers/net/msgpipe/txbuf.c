@@ -55,12 +55,15 @@ void msgpipe_txbuf_free(struct msgpipe_txbuf *txb)
 {
 	unsigned int i;
 
-	if (txb->pin)
+	if (txb->pin) {
+		/* Before the unpin's wake-up: a sender waits on both. */
+		atomic_sub(txb->nr_pages, &txb->msk->tx_pinned);
 		msgpipe_unpin(txb->msk->mn, txb->pin, txb->pages,
 			      txb->nr_pages);
-	else
+	} else {
 		for (i = 0; i < txb->nr_pages; i++)
 			put_page(txb->pages[i]);
+	}
 	if (txb->owned)
 		msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, -(s64)txb->nr_pages);
 	if (txb->msg)
