@@ -199,9 +199,6 @@ static struct msgpipe_txbuf *msgpipe_tx_pin(struct msgpipe_sock *msk,
 
 		err = msgpipe_pin_range(msk->mn, &m->po, addr[i], size[i],
 					&txb->pages[np], remote);
-		if (!err)
-			atomic_add(msgpipe_desc_span(offset_in_page(addr[i]),
-						     size[i]), &msk->tx_pinned);
 		if (err) {
 			/* Unpin what this frame pinned so far. */
 			txb->pin = np ? &m->po : NULL;
@@ -223,6 +220,7 @@ static struct msgpipe_txbuf *msgpipe_tx_pin(struct msgpipe_sock *msk,
 			.nr_pages = msgpipe_desc_span(offset_in_page(addr[i]),
 						      size[i]),
 		};
+		atomic_add(d->nr_pages, &msk->tx_pinned);
 		crc = msgpipe_pages_crc(crc, d->pages, d->page_off, d->size);
 		np += d->nr_pages;
 		seq += size[i];
