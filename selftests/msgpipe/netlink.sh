@@ -4,7 +4,8 @@
 # connections made over netlink and used by a session, its connections and
 # counters, the agent's knobs (one resets every connection), the events
 # "msgpipectl monitor" sees, errors with the kernel's extack text and exit
-# codes, and a policy for every op.
+# codes, a policy for every op, and the namespace's listen setting: who
+# may make it accept pipes, and that the TCP port cannot be taken.
 #
 #   +----------------------------+            +--------------------+
 #   | netns A                    |            | netns B (server)   |
@@ -99,10 +100,15 @@ check "stats NAME reads one counter" \
 	test "$(na $CTL -j stats pipes | jq_ '.[0] | keys | join(" ")')" = pipes
 check "pipe del" na $CTL pipe del "$id"
 check "the pipe is gone" test "$(na $CTL -j pipe show | jq_ 'length')" = 0
+# Nothing listens in B any more: its admin lets it accept pipes. B keeps
+# its listener reconnect_ms after an accepted pipe went: 1 s from here on.
+echo 1000 > /sys/module/msgpipe/parameters/reconnect_ms
+nb $CTL defaults set listen on
 id2=$(na $CTL -j pipe add $ADDR_B conns 2 | jq_ '.[0].id')
 check "pipe set keep off" na $CTL pipe set "$id2" keep off
 check "an idle pipe no longer kept closes" \
 	test "$(na $CTL -j pipe show | jq_ 'length')" = 0
+nb $CTL defaults set listen auto
 na $CTL pipe del "$id" 2> "$T/err"
 rc=$?
 check "pipe del of a gone pipe: exit 1, \"no such pipe\" ($(cat "$T/err"))" \
@@ -128,6 +134,66 @@ check "events: the session became ready and closed" \
 	test "$(ev '.event == "session" and (.state == "waiting-ack" or .state == "ready" or .state == "closed")')" -ge 2
 check "events: the pipe went down" \
 	test "$(ev '.event == "pipe" and .state == "down"')" -ge 1
+
+# --- the listen setting -------------------------------------------------
+# B's server left and A's pipes are gone: nothing holds B's listener.
+# listeners N: until the host's listener gauge reads N, at most 30 s (an
+# accepted pipe that went keeps it reconnect_ms for its redial).
+listeners() {
+	local i
+	for i in $(seq $((300 * MP_SCALE))); do
+		[ "$(host_stat listeners)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "B's listener closed with its last listening socket and accepted pipe" \
+	listeners 0
+check "listen is auto by default" \
+	test "$(nb $CTL -j defaults show | jq_ '.[0].listen')" = auto
+# nobody: no capability, as a local user.
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+# server NAME PORT [nobody]: an mp_xfer server in B; its pid in $spid.
+server() {
+	ip netns exec "$NSB" ${3:+"${nobody[@]}"} "$BIN/mp_xfer" server \
+		--port "$2" --count 1 > "$T/$1.srv" 2>&1 &
+	spid=$!
+	wait_listening "$T/$1.srv" || fail "$1: the server did not listen"
+}
+# client PORT: one message from A to B's PORT; its exit code.
+client() {
+	na "$BIN/mp_xfer" client --addr $ADDR_B --port "$1" --count 1 \
+		--msgsize 4096 > /dev/null 2> "$T/c.err"
+}
+server user 4600 nobody
+check "auto: a user's listen() opens no listener" test "$(host_stat listeners)" = 0
+client 4600
+check "and A cannot reach it: connection refused ($(tail -n 1 "$T/c.err"))" \
+	grep -q "refused" "$T/c.err"
+nb "${nobody[@]}" $CTL defaults set listen on 2> "$T/err"
+check "a user cannot change the setting ($(cat "$T/err"))" \
+	grep -q "not permitted" "$T/err"
+check "the admin sets listen on" nb $CTL defaults set listen on
+check "on: the listener is open" test "$(host_stat listeners)" = 1
+check "and the user's server now takes A's session" client 4600
+wait $spid
+# nc exits at once when its bind fails; one that got the port is cut off.
+nb "${nobody[@]}" timeout 5 nc -l 7460 > /dev/null 2> "$T/err"
+check "a user cannot take the TCP port ($(cat "$T/err"))" \
+	grep -q "in use" "$T/err"
+check "the admin sets listen off" nb $CTL defaults set listen off
+check "off: the listener closed" listeners 0
+server root 4601
+check "off: even root's listen() opens none" test "$(host_stat listeners)" = 0
+client 4601
+check "and A's session is refused ($(tail -n 1 "$T/c.err"))" \
+	grep -q "refused" "$T/c.err"
+check "the admin sets listen auto" nb $CTL defaults set listen auto
+check "auto: root's listening socket opens the listener" \
+	test "$(host_stat listeners)" = 1
+check "and A's session arrives" client 4601
+wait $spid
+check "auto: the listener closes after its socket and A's pipe" listeners 0
 
 genl ctrl policy name msgpipe > "$T/policy" 2>&1
 ops=$(grep -oE "op [0-9]+ policies: [a-z]" "$T/policy" | sort -u | wc -l)

@@ -307,6 +307,21 @@ TEST_F(nl, defaults_set__require_security_forbids_none)
 	EXPECT_EQ(0, ask(self->sk, m, &self->a));
 }
 
+TEST_F(nl, defaults_set__listen_range)
+{
+	struct nl_msg *m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_LISTEN, MSGPIPE_LISTEN_MAX + 1);
+	EXPECT_EQ(-ERANGE, ask(self->sk, m, &self->a));
+	EXPECT_NE(0, self->a.msg[0]);
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_LISTEN, MSGPIPE_LISTEN_OFF);
+	EXPECT_EQ(0, ask(self->sk, m, &self->a));
+	m = req(self->family, MSGPIPE_CMD_DEFAULTS_SET);
+	nla_put_u8(m, MSGPIPE_A_DEFAULT_LISTEN, MSGPIPE_LISTEN_AUTO);
+	EXPECT_EQ(0, ask(self->sk, m, &self->a));
+}
+
 TEST_F(nl, hs_accept__missing_id)
 {
 	EXPECT_EQ(-EINVAL, ask(self->sk, req(self->family,

@@ -104,9 +104,11 @@ static struct nla_policy attr_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_HS_ID] = { .type = NLA_U32 },
 	[MSGPIPE_A_HS_ROLE] = { .type = NLA_U8 },
 	[MSGPIPE_A_HS_STATUS] = { .type = NLA_U32 },
+	[MSGPIPE_A_DEFAULT_LISTEN] = { .type = NLA_U8 },
 };
 
 static const char * const security_names[] = { "none", "tls", "mtls", "psk" };
+static const char * const listen_names[] = { "auto", "on", "off" };
 
 static int parse_security(const char *s, uint8_t *v)
 {
@@ -118,6 +120,19 @@ static int parse_security(const char *s, uint8_t *v)
 			return 0;
 		}
 	fprintf(stderr, "msgpipectl: security is none, tls, mtls or psk, not %s\n", s);
+	return -1;
+}
+
+static int parse_listen(const char *s, uint8_t *v)
+{
+	uint8_t i;
+
+	for (i = 0; i < ARRAY_SIZE(listen_names); i++)
+		if (!strcmp(s, listen_names[i])) {
+			*v = i;
+			return 0;
+		}
+	fprintf(stderr, "msgpipectl: listen is auto, on or off, not %s\n", s);
 	return -1;
 }
 
@@ -136,7 +151,8 @@ static void print_usage(FILE *f)
 	      "  defaults set KEY N [KEY N]...           set them: conns, rdm_time_us, rdm_size,\n"
 	      "                                          rdm_retry_ms, rdm_retries, rdm_rx_time_us,\n"
 	      "                                          rdm_rx_size, rdm_throttle_ms,\n"
-	      "                                          security NAME, require_security on|off\n"
+	      "                                          security NAME, require_security on|off,\n"
+	      "                                          listen auto|on|off\n"
 	      "  monitor [handshake]                     print pipe, connection, session and\n"
 	      "                                          handshake events; with handshake also\n"
 	      "                                          the requests to msgpiped (never answered)\n"
@@ -406,6 +422,10 @@ static json_object *to_json(struct nlattr **tb, uint8_t cmd)
 			add_str(o, "require_security",
 				nla_get_u8(tb[MSGPIPE_A_DEFAULT_REQUIRE_SECURITY]) ?
 				"on" : "off");
+		if (tb[MSGPIPE_A_DEFAULT_LISTEN])
+			add_str(o, "listen",
+				state_name(listen_names, ARRAY_SIZE(listen_names),
+					   nla_get_u8(tb[MSGPIPE_A_DEFAULT_LISTEN])));
 		break;
 	case MSGPIPE_CMD_HS_REQ_NTF:
 	case MSGPIPE_CMD_HS_NTF:
@@ -785,6 +805,14 @@ static int cmd_defaults(int argc, char **argv)
 				}
 				nla_put_u8(m, sec ? MSGPIPE_A_DEFAULT_SECURITY :
 					   MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, v8);
+				continue;
+			}
+			if (!strcmp(argv[i], "listen")) {
+				if (parse_listen(argv[i + 1], &v8)) {
+					nlmsg_free(m);
+					return EXIT_USAGE;
+				}
+				nla_put_u8(m, MSGPIPE_A_DEFAULT_LISTEN, v8);
 				continue;
 			}
 			if (!strcmp(argv[i], "conns"))

@@ -61,6 +61,20 @@ enum {
 	MSGPIPE_HS_ROLE_SERVER,
 };
 
+/* When the namespace accepts pipes from peers (MSGPIPE_A_DEFAULT_LISTEN):
+ * the kernel's TCP listener exists while a process with
+ * CAP_NET_BIND_SERVICE has a listening (or bound SOCK_RDM) socket or a
+ * pipe it accepted lives (auto), from the admin's setting on (on), or
+ * never (off).
+ */
+enum {
+	MSGPIPE_LISTEN_AUTO,
+	MSGPIPE_LISTEN_ON,
+	MSGPIPE_LISTEN_OFF,
+	__MSGPIPE_LISTEN_MAX,
+	MSGPIPE_LISTEN_MAX = __MSGPIPE_LISTEN_MAX - 1
+};
+
 /* Agent knob flags (MSGPIPE_A_KNOB_FLAGS), bits. */
 enum {
 	MSGPIPE_KNOB_F_WRITE_ONLY = 1,	/* an action: no value to read */
@@ -127,6 +141,7 @@ enum {
 	MSGPIPE_A_HS_ROLE,		/* u8: MSGPIPE_HS_ROLE_* */
 	MSGPIPE_A_HS_FD,		/* s32: the socket, in the caller */
 	MSGPIPE_A_HS_STATUS,		/* s32: 0 or -errno */
+	MSGPIPE_A_DEFAULT_LISTEN,	/* u8: MSGPIPE_LISTEN_* */
 
 	__MSGPIPE_A_MAX,
 	MSGPIPE_A_MAX = __MSGPIPE_A_MAX - 1

@@ -235,7 +235,7 @@ static int msgpipe_listen(struct socket *sock, int backlog)
 	if (!msk->port || (msk->state != MSGPIPE_SS_NULL &&
 			   msk->state != MSGPIPE_SS_LISTEN))
 		goto out_release;
-	err = msgpipe_engine_listen(msk->mn);
+	err = msgpipe_listen_hold(msk);
 	if (err)
 		goto out_release;
 	WRITE_ONCE(sk->sk_max_ack_backlog,
@@ -529,6 +529,7 @@ static int msgpipe_release(struct socket *sock)
 	else
 		msgpipe_sock_close(msk);
 	msgpipe_sock_unbind(msk);
+	msgpipe_listen_unhold(msk);
 	msgpipe_ioc_release(msk);
 	sock_orphan(sk);
 	sock->sk = NULL;

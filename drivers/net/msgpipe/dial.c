@@ -37,7 +37,7 @@
 /* Connections of one namespace that may wait for their HELLO at once. */
 #define MSGPIPE_HELLOS_MAX	1024
 
-static unsigned int msgpipe_reconnect_ms = 10000;
+unsigned int msgpipe_reconnect_ms = 10000;
 module_param_named(reconnect_ms, msgpipe_reconnect_ms, uint, 0644);
 MODULE_PARM_DESC(reconnect_ms, "give a broken pipe this long to reconnect");
 

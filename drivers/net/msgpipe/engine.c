@@ -5,15 +5,13 @@
  *
  * Lifetime: the engine lives as long as its namespace. User sockets hold a
  * reference on the namespace, kernel TCP sockets do not, so the namespace
- * exit tears down the listener and every pipe and waits for them. The
- * listener is created by the first listen() and kept until then.
+ * exit tears down the listener (listen.c) and every pipe and waits for
+ * them.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
-#include <linux/in6.h>
 #include <linux/module.h>
 #include <linux/random.h>
-#include <linux/tcp.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -91,115 +89,6 @@ struct msgpipe_sock *msgpipe_port_lookup(struct msgpipe_net *mn, u16 port)
 	return msgpipe_xa_lookup(&mn->ports, port);
 }
 
-static void msgpipe_listener_data_ready(struct sock *sk)
-{
-	struct msgpipe_net *mn;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	mn = sk->sk_user_data;
-	if (mn)
-		queue_work(msgpipe_wq, &mn->accept_work);
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-static void msgpipe_accept_work(struct work_struct *work)
-{
-	struct msgpipe_net *mn = container_of(work, struct msgpipe_net,
-					      accept_work);
-	struct socket *tcp;
-
-	for (;;) {
-		mutex_lock(&mn->lock);
-		if (!mn->listener ||
-		    kernel_accept(mn->listener, &tcp, O_NONBLOCK)) {
-			mutex_unlock(&mn->lock);
-			return;
-		}
-		mutex_unlock(&mn->lock);
-		/* Accepted sockets inherit the listener's callbacks. */
-		write_lock_bh(&tcp->sk->sk_callback_lock);
-		tcp->sk->sk_user_data = NULL;
-		tcp->sk->sk_data_ready = mn->saved_data_ready;
-		write_unlock_bh(&tcp->sk->sk_callback_lock);
-		msgpipe_hello_queue(mn, tcp);
-	}
-}
-
-/**
- * msgpipe_engine_listen() - make sure the namespace accepts pipes
- * @mn: engine
- *
- * Creates the TCP listener on [::]:tcp_port (IPv4 too) once.
- *
- * Return: 0 or -errno (EADDRINUSE if the TCP port is taken).
- */
-int msgpipe_engine_listen(struct msgpipe_net *mn)
-{
-	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_addr = IN6ADDR_ANY_INIT,
-	};
-	struct socket *tcp;
-	int err = 0;
-
-	mutex_lock(&mn->lock);
-	if (mn->listener || mn->exiting) {
-		err = mn->exiting ? -ENETDOWN : 0;
-		goto out_unlock;
-	}
-	err = sock_create_kern(mn->net, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
-			       &tcp);
-	if (err)
-		goto out_unlock;
-	sock_set_reuseaddr(tcp->sk);
-	sin6.sin6_port = htons(mn->tcp_port);
-	err = kernel_bind(tcp, (struct sockaddr *)&sin6, sizeof(sin6));
-	if (err)
-		goto err_release;
-	/* As deep as the namespace allows (net.core.somaxconn): many hosts
-	 * may open pipes at once, and a dropped SYN costs the dialer a
-	 * second or more.
-	 */
-	err = kernel_listen(tcp, READ_ONCE(mn->net->core.sysctl_somaxconn));
-	if (err)
-		goto err_release;
-
-	write_lock_bh(&tcp->sk->sk_callback_lock);
-	mn->saved_data_ready = tcp->sk->sk_data_ready;
-	tcp->sk->sk_user_data = mn;
-	tcp->sk->sk_data_ready = msgpipe_listener_data_ready;
-	write_unlock_bh(&tcp->sk->sk_callback_lock);
-	mn->listener = tcp;
-	msgpipe_stat_inc(MSGPIPE_STAT_LISTENERS);
-	mutex_unlock(&mn->lock);
-	return 0;
-
-err_release:
-	sock_release(tcp);
-out_unlock:
-	mutex_unlock(&mn->lock);
-	return err;
-}
-
-static void msgpipe_engine_unlisten(struct msgpipe_net *mn)
-{
-	struct socket *tcp;
-
-	mutex_lock(&mn->lock);
-	tcp = mn->listener;
-	mn->listener = NULL;
-	mutex_unlock(&mn->lock);
-	if (!tcp)
-		return;
-	write_lock_bh(&tcp->sk->sk_callback_lock);
-	tcp->sk->sk_user_data = NULL;
-	tcp->sk->sk_data_ready = mn->saved_data_ready;
-	write_unlock_bh(&tcp->sk->sk_callback_lock);
-	cancel_work_sync(&mn->accept_work);
-	sock_release(tcp);
-	msgpipe_stat_dec(MSGPIPE_STAT_LISTENERS);
-}
-
 static unsigned int msgpipe_pipe_conns = 1;
 
 static int msgpipe_pipe_conns_set(const char *val,
@@ -231,6 +120,9 @@ static int __net_init msgpipe_net_init(struct net *net)
 
 	mn->net = net;
 	mutex_init(&mn->lock);
+	mutex_init(&mn->listen_lock);
+	INIT_DELAYED_WORK(&mn->listen_work, msgpipe_listen_work);
+	mn->listen_grace = jiffies;
 	INIT_LIST_HEAD(&mn->pipes);
 	atomic_set(&mn->nr_pipes, 0);
 	atomic_set(&mn->nr_hellos, 0);
@@ -254,6 +146,7 @@ static int __net_init msgpipe_net_init(struct net *net)
 	spin_lock_init(&mn->hs_lock);
 	INIT_LIST_HEAD(&mn->hs_list);
 	mn->security = MSGPIPE_SECURITY_NONE;
+	mn->listen_mode = MSGPIPE_LISTEN_AUTO;
 	hash_init(mn->guids);
 	/* GUIDs: a random half per engine, a keyed hash of a counter for
 	 * the other (msgpipe_rdm_guid_assign()).
@@ -267,8 +160,10 @@ static void __net_exit msgpipe_net_exit(struct net *net)
 {
 	struct msgpipe_net *mn = msgpipe_net(net);
 
-	msgpipe_engine_unlisten(mn);
+	msgpipe_listen_stop(mn);
 	msgpipe_pipes_shutdown(mn);
+	/* Freed pipes queued it; nothing queues it after the last. */
+	cancel_delayed_work_sync(&mn->listen_work);
 	WARN_ON_ONCE(!xa_empty(&mn->sids));
 	WARN_ON_ONCE(!hash_empty(mn->guids));
 	WARN_ON_ONCE(!xa_empty(&mn->ports));

@@ -32,6 +32,7 @@ struct msgpipe_ioc_done;
 
 extern int msgpipe_family;
 extern struct workqueue_struct *msgpipe_wq;
+extern unsigned int msgpipe_reconnect_ms;
 extern struct workqueue_struct *msgpipe_hello_wq;
 extern unsigned int msgpipe_pin_cap_kb;
 extern unsigned int msgpipe_dead_peer_ms;
@@ -69,7 +70,15 @@ struct msgpipe_rdm_tun {
 /**
  * struct msgpipe_net - the engine: msgpipe state of one network namespace
  * @net:         the namespace
- * @lock:        serialises @pipes and the TCP listener's life
+ * @lock:        serialises @pipes and @listener's pointer
+ * @listen_lock: serialises the listener's opening and closing and the
+ *               listen fields below (taken before @lock)
+ * @listen_mode: MSGPIPE_LISTEN_*: when the listener exists (netlink)
+ * @listen_holds: sockets of privileged processes that listen or are bound
+ *               SOCK_RDM sockets (msgpipe_listen_hold())
+ * @listen_grace: jiffies until which an accepted pipe that went may be
+ *               redialed by its peer: the listener stays (auto)
+ * @listen_work: closes the listener when nothing wants it any more
  * @pipes:       pipes of this namespace that are up (each holds a reference)
  * @nr_pipes:    pipes not yet destroyed, up or down, and connections
  *               waiting for their HELLO
@@ -103,6 +112,11 @@ struct msgpipe_rdm_tun {
 struct msgpipe_net {
 	struct net		*net;
 	struct mutex		lock;		/* see @lock */
+	struct mutex		listen_lock;	/* see @listen_lock */
+	u8			listen_mode;
+	unsigned int		listen_holds;
+	unsigned long		listen_grace;
+	struct delayed_work	listen_work;
 	struct list_head	pipes;
 	atomic_t		nr_pipes;
 	atomic_t		nr_hellos;
@@ -459,6 +473,8 @@ struct msgpipe_txbuf {
  * @tx_posting:  the message the sender is posting, NULL between messages
  *               (tx_mutex); a void of it ends the sender's wait
  * @acceptor:    this side accepted the session (it sent ACCEPT)
+ * @listen_hold: counted in the engine's listen_holds (under the socket
+ *               lock)
  * @tx_notify:   MSGPIPE_NOTIFY: a completion for every message
  * @tx_err:      the error a reset session's messages complete with
  * @tx_purge_work: completes them after a reset
@@ -510,6 +526,7 @@ struct msgpipe_sock {
 	atomic_t		tx_pinned;
 	struct msgpipe_txmsg	*tx_posting;
 	bool			acceptor;
+	bool			listen_hold;
 	bool			tx_notify;
 	int			tx_err;
 	struct work_struct	tx_purge_work;
@@ -552,7 +569,14 @@ int msgpipe_wait(struct sock *sk, long *timeo, unsigned int state,
 
 /* engine.c */
 struct msgpipe_net *msgpipe_net(const struct net *net);
-int msgpipe_engine_listen(struct msgpipe_net *mn);
+void msgpipe_accept_work(struct work_struct *work);
+void msgpipe_listen_work(struct work_struct *work);
+int msgpipe_listen_hold(struct msgpipe_sock *msk);
+void msgpipe_listen_unhold(struct msgpipe_sock *msk);
+void msgpipe_listen_check(struct msgpipe_net *mn);
+int msgpipe_listen_set(struct msgpipe_net *mn, u8 mode,
+		       struct netlink_ext_ack *extack);
+void msgpipe_listen_stop(struct msgpipe_net *mn);
 int msgpipe_engine_init(void);
 void msgpipe_engine_exit(void);
 int msgpipe_sid_alloc(struct msgpipe_net *mn, struct msgpipe_sock *msk,

@@ -579,7 +579,9 @@ static int msgpipe_nl_defaults_get(struct sk_buff *skb, struct genl_info *info)
 				READ_ONCE(mn->pipe_conns)) ||
 	    nla_put_u8(msg, MSGPIPE_A_DEFAULT_SECURITY, READ_ONCE(mn->security)) ||
 	    nla_put_u8(msg, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY,
-		       READ_ONCE(mn->require_security)))
+		       READ_ONCE(mn->require_security)) ||
+	    nla_put_u8(msg, MSGPIPE_A_DEFAULT_LISTEN,
+		       READ_ONCE(mn->listen_mode)))
 		goto err_free;
 	for (i = 0; i < MSGPIPE_RDM_NR_TUN; i++)
 		if (nla_put_u32(msg, MSGPIPE_A_DEFAULT_RDM_TIME_US + i,
@@ -629,6 +631,16 @@ static int msgpipe_nl_defaults_set(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG_ATTR(info->extack, a, "value out of range");
 			return -EINVAL;
 		}
+		any = true;
+	}
+	/* Opening the listener can fail (its TCP port taken). */
+	if (tb[MSGPIPE_A_DEFAULT_LISTEN]) {
+		int err = msgpipe_listen_set(mn,
+				nla_get_u8(tb[MSGPIPE_A_DEFAULT_LISTEN]),
+				info->extack);
+
+		if (err)
+			return err;
 		any = true;
 	}
 	if (!any) {

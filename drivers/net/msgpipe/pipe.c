@@ -76,6 +76,8 @@ static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
 	msgpipe_agent_forget(pipe);
 	msgpipe_pipe_conn_free(pipe);
 	msgpipe_stat_dec(MSGPIPE_STAT_PIPES);
+	if (pipe->inbound)
+		msgpipe_listen_check(mn);
 	kfree(pipe);
 	if (atomic_dec_and_test(&mn->nr_pipes))
 		wake_up_all(&mn->pipes_wq);

@@ -78,6 +78,7 @@ static int msgpipe_rdm_release(struct socket *sock)
 	lock_sock(sk);
 	msgpipe_rdm_close(msk);
 	msgpipe_sock_unbind(msk);
+	msgpipe_listen_unhold(msk);
 	sock_orphan(sk);
 	sock->sk = NULL;
 	release_sock(sk);
@@ -85,7 +86,7 @@ static int msgpipe_rdm_release(struct socket *sock)
 	return 0;
 }
 
-/* A bound RDM socket receives: the namespace must accept pipes. */
+/* A bound RDM socket receives, as a listening one does (listen.c). */
 static int msgpipe_rdm_bind(struct socket *sock, struct sockaddr *uaddr,
 			    int len)
 {
@@ -93,12 +94,11 @@ static int msgpipe_rdm_bind(struct socket *sock, struct sockaddr *uaddr,
 
 	if (err)
 		return err;
-	err = msgpipe_engine_listen(msgpipe_sk(sock->sk)->mn);
-	if (err) {
-		lock_sock(sock->sk);
+	lock_sock(sock->sk);
+	err = msgpipe_listen_hold(msgpipe_sk(sock->sk));
+	if (err)
 		msgpipe_sock_unbind(msgpipe_sk(sock->sk));
-		release_sock(sock->sk);
-	}
+	release_sock(sock->sk);
 	return err;
 }
 

@@ -185,6 +185,10 @@ static void nl_corpus(const char *dir)
 	keep = 1;
 	req_put(&r, MSGPIPE_A_DEFAULT_REQUIRE_SECURITY, &keep, 1);
 	req_write(dir, "defaults_set_security", &r);
+	req_start(&r, FUZZ_NL_DEFAULTS);
+	keep = MSGPIPE_LISTEN_OFF;
+	req_put(&r, MSGPIPE_A_DEFAULT_LISTEN, &keep, 1);
+	req_write(dir, "defaults_set_listen", &r);
 	req_start(&r, FUZZ_NL_HS_ACCEPT);
 	req_u32(&r, MSGPIPE_A_HS_ID, 3);
 	req_write(dir, "hs_accept", &r);

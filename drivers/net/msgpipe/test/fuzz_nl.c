@@ -217,6 +217,10 @@ static void check_accepted(int kind, struct nlattr **tb)
 		case MSGPIPE_A_DEFAULT_REQUIRE_SECURITY:
 			ok = nla_len(nla) == 1 && nla_get_u8(nla) <= 1;
 			break;
+		case MSGPIPE_A_DEFAULT_LISTEN:
+			ok = nla_len(nla) == 1 &&
+			     nla_get_u8(nla) <= MSGPIPE_LISTEN_MAX;
+			break;
 		case MSGPIPE_A_HS_STATUS:
 			ok = nla_len(nla) == 4 && (s32)v <= 0 && (s32)v >= -4095;
 			break;
