@@ -37,6 +37,7 @@
 
 struct module;
 struct socket;
+struct msgpipe_net;
 struct msgpipe_pipe;
 struct msgpipe_agent;
 
@@ -105,6 +106,7 @@ struct msgpipe_cqe {
 
 /**
  * struct msgpipe_rxbuf - payload of one received frame
+ * @mn:       the host's: the namespace that counts it (not for the agent)
  * @len:      bytes held
  * @nr_pages: entries in @pages
  * @pages:    order-0 pages, filled from the start
@@ -113,6 +115,7 @@ struct msgpipe_cqe {
  * the host with the call to msgpipe_agent_rx(), whatever it returns.
  */
 struct msgpipe_rxbuf {
+	struct msgpipe_net	*mn;
 	u32			len;
 	u32			nr_pages;
 	struct page		*pages[];
@@ -287,7 +290,7 @@ void msgpipe_agent_pipe_down(struct msgpipe_pipe *pipe, int err);
 void msgpipe_agent_conn_down(struct msgpipe_pipe *pipe, unsigned int idx,
 			     int err);
 
-struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len);
+struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(struct msgpipe_pipe *pipe, u32 len);
 void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf);
 
 #endif /* _MSGPIPE_AGENT_H */

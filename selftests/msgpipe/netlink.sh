@@ -4,8 +4,10 @@
 # connections made over netlink and used by a session, its connections and
 # counters, the agent's knobs (one resets every connection), the events
 # "msgpipectl monitor" sees, errors with the kernel's extack text and exit
-# codes, a policy for every op, and the namespace's listen setting: who
-# may make it accept pipes, and that the TCP port cannot be taken.
+# codes, a policy for every op, counters that are each namespace's own
+# (every namespace's for the admin only), and the namespace's listen
+# setting: who may make it accept pipes, and that the TCP port cannot be
+# taken.
 #
 #   +----------------------------+            +--------------------+
 #   | netns A                    |            | netns B (server)   |
@@ -15,7 +17,8 @@
 #   +----------------------------+
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
-trap 'kill $mon 2>/dev/null; cleanup_pair' EXIT
+NSC=mpc-$$
+trap 'kill $mon 2>/dev/null; ip netns del "$NSC" 2>/dev/null; cleanup_pair' EXIT
 setup_pair || exit 1
 CTL=$BIN/msgpipectl
 # jq, not python: python's start costs seconds on the debug kernel.
@@ -58,6 +61,29 @@ na "$BIN/mp_xfer" client --report --addr $ADDR_B --port 4500 --count 4 \
 rc=$?
 check "a session used the pipe (rc $rc $(cat "$T/s.err"))" test $rc = 0
 wait $spid
+
+# Counters are each namespace's: A sent 4 messages, B received them, a
+# third namespace saw nothing of it, nor of A's pipe.
+ip netns add "$NSC"
+# ns_stat NS NAME: a counter of namespace NS through netlink.
+ns_stat() { ip netns exec "$1" $CTL -j stats "$2" | jq_ ".[0].$2"; }
+check "A's counters: 4 messages sent, none received ($(ns_stat "$NSA" tx_msgs)/$(ns_stat "$NSA" rx_msgs))" \
+	test "$(ns_stat "$NSA" tx_msgs)/$(ns_stat "$NSA" rx_msgs)" = 4/0
+check "B's: none sent, 4 received ($(ns_stat "$NSB" tx_msgs)/$(ns_stat "$NSB" rx_msgs))" \
+	test "$(ns_stat "$NSB" tx_msgs)/$(ns_stat "$NSB" rx_msgs)" = 0/4
+check "a third namespace: no messages, no pipe, no bytes ($(ns_stat "$NSC" tx_msgs) $(ns_stat "$NSC" pipes) $(ns_stat "$NSC" rx_bytes))" \
+	test "$(ns_stat "$NSC" tx_msgs)/$(ns_stat "$NSC" pipes)/$(ns_stat "$NSC" rx_bytes)" = 0/0/0
+check "agent show counts A's pipe in A, none in the third namespace" \
+	test "$(na $CTL -j agent show soft | jq_ '.[0].pipes')/$(ip netns exec "$NSC" $CTL -j agent show soft | jq_ '.[0].pipes')" = 1/0
+check "stats all: the admin reads the sum over the namespaces" \
+	test "$(ip netns exec "$NSC" $CTL -j stats all tx_msgs | jq_ '.[0].tx_msgs')" = 4
+ip netns exec "$NSC" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all $CTL stats all 2> "$T/err" > /dev/null
+check "a user cannot read every namespace's ($(cat "$T/err"))" \
+	grep -q "not permitted" "$T/err"
+check "but reads its own" ip netns exec "$NSC" setpriv --reuid=65534 \
+	--regid=65534 --clear-groups --inh-caps=-all $CTL stats tx_msgs
+ip netns del "$NSC"
 # The connections' send threads take frames from one ring as they get the
 # CPU: under load one may get none of the 131, so half of them is the bar.
 spread=$(na $CTL -j conn show pipe "$id" | jq_ '[.[] | .tx_bytes / 1024 | floor | tostring] | join(" ")')

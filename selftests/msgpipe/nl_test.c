@@ -488,8 +488,13 @@ TEST(unprivileged__changes_refused)
 	/* Agent knobs serve every namespace: no user namespace may. */
 	EXPECT_EQ(-EPERM, ask(sk, knob_req(family, "soft", "drop_permille",
 					   500), &a));
-	/* Reading is allowed. */
+	/* Every namespace's counters tell of the others. */
+	m = req(family, MSGPIPE_CMD_STATS_GET);
+	nla_put_flag(m, MSGPIPE_A_STAT_ALL);
+	EXPECT_EQ(-EPERM, ask(sk, m, &a));
+	/* Reading is allowed: the namespace's defaults and counters. */
 	EXPECT_EQ(0, ask(sk, req(family, MSGPIPE_CMD_DEFAULTS_GET), &a));
+	EXPECT_EQ(0, ask(sk, req(family, MSGPIPE_CMD_STATS_GET), &a));
 	/* So is not joining the events group, nor the handshake group. */
 	grp = genl_ctrl_resolve_grp(sk, MSGPIPE_GENL_NAME, MSGPIPE_MCGRP_EVENTS);
 	ASSERT_LT(0, grp);

@@ -146,7 +146,8 @@ static void print_usage(FILE *f)
 	      "  pipe show [ID]                          pipes of this namespace\n"
 	      "  conn show [pipe ID]                     connections of the pipes\n"
 	      "  session show [ID]                       sessions of this namespace\n"
-	      "  stats [NAME]                            the module's counters\n"
+	      "  stats [all] [NAME]                      this namespace's counters; all: every\n"
+	      "                                          namespace's, summed (admin)\n"
 	      "  defaults show                           this namespace's defaults\n"
 	      "  defaults set KEY N [KEY N]...           set them: conns, rdm_time_us, rdm_size,\n"
 	      "                                          rdm_retry_ms, rdm_retries, rdm_rx_time_us,\n"
@@ -763,13 +764,18 @@ static int cmd_session(int argc, char **argv)
 
 static int cmd_stats(int argc, char **argv)
 {
+	bool all = argc >= 1 && !strcmp(argv[0], "all");
 	struct nl_msg *m;
 
+	argc -= all;
+	argv += all;
 	if (argc > 1 || (argc == 1 && !strcmp(argv[0], "-h"))) {
 		object_usage("stats");
 		return argc == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	m = req(MSGPIPE_CMD_STATS_GET, 0);
+	if (all)
+		nla_put_flag(m, MSGPIPE_A_STAT_ALL);
 	if (argc == 1)
 		nla_put_string(m, MSGPIPE_A_STAT_NAME, argv[0]);
 	if (talk(m, stats_cb))

@@ -120,7 +120,7 @@ enum {
 	MSGPIPE_A_PIPE_CONN_FAILURES,	/* u32 */
 	MSGPIPE_A_AGENT_NAME,		/* string */
 	MSGPIPE_A_AGENT_SQ_DEPTH,	/* u32 */
-	MSGPIPE_A_AGENT_PIPES,		/* u32: pipes using it, all netns */
+	MSGPIPE_A_AGENT_PIPES,		/* u32: pipes of this netns using it */
 	MSGPIPE_A_KNOB,			/* nest, multi: one agent knob */
 	MSGPIPE_A_KNOB_NAME,		/* string */
 	MSGPIPE_A_KNOB_VALUE,		/* u64 */
@@ -142,6 +142,9 @@ enum {
 	MSGPIPE_A_HS_FD,		/* s32: the socket, in the caller */
 	MSGPIPE_A_HS_STATUS,		/* s32: 0 or -errno */
 	MSGPIPE_A_DEFAULT_LISTEN,	/* u8: MSGPIPE_LISTEN_* */
+	MSGPIPE_A_STAT_ALL,		/* flag: every namespace's (admin of
+					 * the initial user namespace)
+					 */
 
 	__MSGPIPE_A_MAX,
 	MSGPIPE_A_MAX = __MSGPIPE_A_MAX - 1

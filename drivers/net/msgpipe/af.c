@@ -47,7 +47,7 @@ static void msgpipe_sk_destruct(struct sock *sk)
 	mutex_destroy(&msk->tx_mutex);
 	mutex_destroy(&msk->tx_lock);
 	mutex_destroy(&msk->rx_mutex);
-	msgpipe_stat_dec(MSGPIPE_STAT_SOCKS);
+	msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_SOCKS);
 }
 
 /**
@@ -87,7 +87,7 @@ struct msgpipe_sock *msgpipe_sock_alloc(struct net *net, struct socket *sock,
 	msk->rx_next_seq = 1;
 	INIT_LIST_HEAD(&msk->accept_q);
 	INIT_LIST_HEAD(&msk->accept_node);
-	msgpipe_stat_inc(MSGPIPE_STAT_SOCKS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_SOCKS);
 	return msk;
 }
 
@@ -146,7 +146,7 @@ void msgpipe_sock_close(struct msgpipe_sock *msk)
 		if (pipe)
 			msgpipe_pipe_forget(pipe, msk->local_id);
 		WRITE_ONCE(msk->local_id, 0);
-		msgpipe_stat_dec(MSGPIPE_STAT_SESSIONS);
+		msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_SESSIONS);
 	}
 	msgpipe_pipe_session_del(msk);
 	/* A purge queued by a reset may still run; it finds nothing. */
@@ -327,7 +327,7 @@ static int msgpipe_connect_start(struct msgpipe_sock *msk,
 	if (err)
 		return err;
 	msk->local_id = id;
-	msgpipe_stat_inc(MSGPIPE_STAT_SESSIONS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_SESSIONS);
 	WRITE_ONCE(msk->state, MSGPIPE_SS_WAITING_ACK);
 	err = msgpipe_pipe_connect(mn, a, msk);
 	if (!err)
@@ -339,7 +339,7 @@ static int msgpipe_connect_start(struct msgpipe_sock *msk,
 		msgpipe_pipe_session_del(msk);
 		xa_erase(&mn->sids, msk->local_id);
 		WRITE_ONCE(msk->local_id, 0);
-		msgpipe_stat_dec(MSGPIPE_STAT_SESSIONS);
+		msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_SESSIONS);
 		WRITE_ONCE(msk->state, MSGPIPE_SS_NULL);
 	}
 	return err;
@@ -696,7 +696,7 @@ static int msgpipe_create(struct net *net, struct socket *sock, int protocol,
 	err = msgpipe_sid_alloc(msk->mn, msk, &msk->local_id);
 	if (err)
 		goto err_free;
-	msgpipe_stat_inc(MSGPIPE_STAT_SESSIONS);
+	msgpipe_stat_inc(msgpipe_net(net), MSGPIPE_STAT_SESSIONS);
 	return 0;
 
 err_free:

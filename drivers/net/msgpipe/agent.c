@@ -215,6 +215,27 @@ void msgpipe_agent_forget(struct msgpipe_pipe *pipe)
 }
 
 /**
+ * msgpipe_agent_pipes() - the pipes of one namespace an agent carries
+ * @agent: the agent, registered
+ * @mn:    the namespace
+ *
+ * Under the registry lock (from msgpipe_agent_walk()'s callback).
+ *
+ * Return: how many.
+ */
+unsigned int msgpipe_agent_pipes(const struct msgpipe_agent *agent,
+				 const struct msgpipe_net *mn)
+{
+	struct msgpipe_pipe *pipe;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&msgpipe_agents_lock);
+	list_for_each_entry(pipe, &msgpipe_all_pipes, all_node)
+		n += pipe->agent == agent && pipe->mn == mn;
+	return n;
+}
+
+/**
  * msgpipe_agent_walk() - call @fn on registered agents, for netlink
  * @name: only the agent of this name (then -ENOENT if none), or NULL
  * @pos:  with @name NULL: agents to skip, advanced past each one @fn took

@@ -57,7 +57,7 @@ static void msgpipe_tx_notify(struct msgpipe_sock *msk,
 			serr->ee.ee_data = id;
 			spin_unlock_irqrestore(&q->lock, flags);
 			kfree_skb(skb);
-			msgpipe_stat_inc(MSGPIPE_STAT_TX_COMPLETIONS);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_COMPLETIONS);
 			return;
 		}
 	}
@@ -72,7 +72,7 @@ static void msgpipe_tx_notify(struct msgpipe_sock *msk,
 	serr->ee.ee_data = id;
 	if (sock_queue_err_skb(sk, skb))
 		kfree_skb(skb);
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_COMPLETIONS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_COMPLETIONS);
 }
 
 /* Take the messages wholly below @upto off tx_msgs. Under tx_lock. */
@@ -101,7 +101,7 @@ static void msgpipe_tx_finish(struct msgpipe_sock *msk, struct list_head *done)
 		else if (m->notify || m->status)
 			msgpipe_tx_notify(msk, m);
 		if (m->status)
-			msgpipe_stat_inc(MSGPIPE_STAT_TX_MSG_ERRORS);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_MSG_ERRORS);
 		msgpipe_txmsg_put(m);
 	}
 	msgpipe_sk_wake(&msk->sk);
@@ -113,7 +113,7 @@ static void msgpipe_tx_acked(struct msgpipe_sock *msk, u64 hi)
 
 	mutex_lock(&msk->tx_lock);
 	if (hi > msk->tx_acked && hi <= msk->tx_stream) {
-		msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED,
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_UNACKED,
 				 -(s64)(hi - msk->tx_acked));
 		WRITE_ONCE(msk->tx_acked, hi);
 		msgpipe_tx_retire(msk, hi, 0, &done);
@@ -157,7 +157,7 @@ static void msgpipe_tx_need_pages(struct msgpipe_sock *msk, u64 lo)
 		/* Acknowledged meanwhile, or the agent asks for what we never
 		 * sent that way.
 		 */
-		msgpipe_stat_inc(MSGPIPE_STAT_RETX_UNKNOWN);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RETX_UNKNOWN);
 		goto out_unlock;
 	}
 	if (m->voided) {
@@ -171,19 +171,19 @@ static void msgpipe_tx_need_pages(struct msgpipe_sock *msk, u64 lo)
 	else
 		err = msgpipe_tx_post_chunk(msk, m, c, true);
 	if (!err) {
-		msgpipe_stat_inc(MSGPIPE_STAT_RETRANSMITS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RETRANSMITS);
 		if (m->zc)
-			msgpipe_stat_inc(MSGPIPE_STAT_REPINS);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_REPINS);
 	} else if (err == -EFAULT) {
 		/* The memory is gone or holds other bytes: this message
 		 * fails, the session goes on.
 		 */
-		msgpipe_stat_inc(MSGPIPE_STAT_REPIN_FAULTS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_REPIN_FAULTS);
 		msgpipe_tx_void_msg(msk, m, -EFAULT);
 		wake = true;
 	} else {
 		/* Pin cap or memory: the agent asks again after its timeout. */
-		msgpipe_stat_inc(MSGPIPE_STAT_RETX_DEFERRED);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RETX_DEFERRED);
 	}
 out_unlock:
 	mutex_unlock(&msk->tx_lock);
@@ -203,7 +203,7 @@ void msgpipe_tx_purge(struct msgpipe_sock *msk, int err)
 
 	mutex_lock(&msk->tx_lock);
 	msgpipe_tx_retire(msk, U64_MAX, err, &done);
-	msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED,
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_UNACKED,
 			 -(s64)(msk->tx_stream - msk->tx_acked));
 	WRITE_ONCE(msk->tx_acked, msk->tx_stream);
 	mutex_unlock(&msk->tx_lock);
@@ -233,7 +233,7 @@ void msgpipe_session_cqe(struct msgpipe_pipe *pipe,
 		msgpipe_tx_need_pages(msk, cqe->seq_lo);
 		break;
 	case MSGPIPE_CQE_ERROR:
-		msgpipe_stat_inc(MSGPIPE_STAT_TX_RETIRED);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_TX_RETIRED);
 		/* The peer learns it too: its reader must not wait forever. */
 		if (READ_ONCE(msk->state) == MSGPIPE_SS_READY ||
 		    READ_ONCE(msk->state) == MSGPIPE_SS_SENDING_FIN)

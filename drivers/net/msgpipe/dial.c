@@ -165,9 +165,9 @@ struct socket *msgpipe_dial(struct msgpipe_pipe *pipe, u32 idx, bool join,
 	if (err == -EAGAIN)
 		err = -ETIMEDOUT;
 	if (err) {
-		msgpipe_stat_inc(MSGPIPE_STAT_DIAL_FAILURES);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_DIAL_FAILURES);
 		if (err == -ETIMEDOUT)
-			msgpipe_stat_inc(MSGPIPE_STAT_DIAL_TIMEOUTS);
+			msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_DIAL_TIMEOUTS);
 		msgpipe_conn_release(tcp);
 		return ERR_PTR(err);
 	}
@@ -251,7 +251,7 @@ static void msgpipe_pconn_lost(struct msgpipe_pipe *pipe,
 	}
 	if (wait || (!pipe->inbound && !pipe->live))
 		msgpipe_nl_pipe_event(pipe);
-	msgpipe_stat_inc(MSGPIPE_STAT_CONN_LOSSES);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_CONN_LOSSES);
 	if (resync && !queue_work(msgpipe_wq, &pipe->resync_work))
 		msgpipe_pipe_put(pipe);
 	if (!pipe->inbound)
@@ -334,7 +334,7 @@ int msgpipe_pipe_conn_attach(struct msgpipe_pipe *pipe, u32 idx,
 	if (back)
 		msgpipe_nl_pipe_event(pipe);
 	if (again)
-		msgpipe_stat_inc(MSGPIPE_STAT_RECONNECTS);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RECONNECTS);
 	return 0;
 }
 
@@ -608,7 +608,7 @@ static void msgpipe_hello_work(struct work_struct *work)
 	if (err)
 		goto out_release;
 	if (mn->require_security && f.window == MSGPIPE_SECURITY_NONE) {
-		msgpipe_stat_inc(MSGPIPE_STAT_INSECURE_REFUSED);
+		msgpipe_stat_inc(mn, MSGPIPE_STAT_INSECURE_REFUSED);
 		err = -EPERM;
 		goto out_release;
 	}
@@ -677,7 +677,7 @@ void msgpipe_hello_queue(struct msgpipe_net *mn, struct socket *tcp)
 	struct msgpipe_hello *h;
 
 	if (atomic_inc_return(&mn->nr_hellos) > MSGPIPE_HELLOS_MAX) {
-		msgpipe_stat_inc(MSGPIPE_STAT_HELLO_DROPPED);
+		msgpipe_stat_inc(mn, MSGPIPE_STAT_HELLO_DROPPED);
 		goto err_release;
 	}
 	h = kmalloc(sizeof(*h), GFP_KERNEL);

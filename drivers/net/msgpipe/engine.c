@@ -117,7 +117,11 @@ MODULE_PARM_DESC(pipe_conns,
 static int __net_init msgpipe_net_init(struct net *net)
 {
 	struct msgpipe_net *mn = msgpipe_net(net);
+	int err;
 
+	err = msgpipe_stats_net_init(mn);
+	if (err)
+		return err;
 	mn->net = net;
 	mutex_init(&mn->lock);
 	mutex_init(&mn->listen_lock);
@@ -169,6 +173,7 @@ static void __net_exit msgpipe_net_exit(struct net *net)
 	WARN_ON_ONCE(!xa_empty(&mn->ports));
 	xa_destroy(&mn->sids);
 	xa_destroy(&mn->ports);
+	msgpipe_stats_net_exit(mn);
 }
 
 static struct pernet_operations msgpipe_net_ops = {

@@ -229,7 +229,7 @@ int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 	hs.id = ++mn->hs_next_id ?: ++mn->hs_next_id;
 	list_add_tail(&hs.node, &mn->hs_list);
 	spin_unlock(&mn->hs_lock);
-	msgpipe_stat_inc(MSGPIPE_STAT_HS_PENDING);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_HS_PENDING);
 
 	err = msgpipe_hs_notify(&hs, MSGPIPE_CMD_HS_REQ_NTF, true);
 	timeout = msecs_to_jiffies(READ_ONCE(msgpipe_hs_timeout_ms)) ?: 1;
@@ -242,7 +242,7 @@ int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 		hs.status = err ?: left < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	spin_unlock(&mn->hs_lock);
-	msgpipe_stat_dec(MSGPIPE_STAT_HS_PENDING);
+	msgpipe_stat_dec(pipe->mn, MSGPIPE_STAT_HS_PENDING);
 
 	if (!hs.status && file_count(file) > 1)
 		hs.status = -EBUSY;
@@ -261,7 +261,7 @@ int msgpipe_hs_run(struct msgpipe_pipe *pipe, u32 idx, struct socket *tcp,
 		msgpipe_conn_release(tcp);
 	}
 out_event:
-	msgpipe_stat_inc(hs.status ? MSGPIPE_STAT_HS_FAILED :
+	msgpipe_stat_inc(pipe->mn, hs.status ? MSGPIPE_STAT_HS_FAILED :
 				     MSGPIPE_STAT_HS_DONE);
 	msgpipe_hs_notify(&hs, MSGPIPE_CMD_HS_NTF, false);
 	if (hs.status)

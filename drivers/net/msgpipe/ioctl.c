@@ -60,6 +60,7 @@ struct msgpipe_ioc_done {
 
 /**
  * struct msgpipe_ioc - a session's ioctl state
+ * @mn:        the session's namespace, whose counters count its records
  * @lock:      protects @regions
  * @regions:   id -> struct msgpipe_ioc_region
  * @cq_lock:   protects @cq, @completed and @posted
@@ -68,6 +69,7 @@ struct msgpipe_ioc_done {
  * @posted:    records held by messages not completed yet
  */
 struct msgpipe_ioc {
+	struct msgpipe_net	*mn;
 	struct mutex		lock;	/* see @lock */
 	struct xarray		regions;
 	spinlock_t		cq_lock;	/* see @cq_lock */
@@ -86,6 +88,7 @@ static struct msgpipe_ioc *msgpipe_ioc_get(struct msgpipe_sock *msk)
 	ioc = kzalloc(sizeof(*ioc), GFP_KERNEL);
 	if (!ioc)
 		return NULL;
+	ioc->mn = msk->mn;
 	mutex_init(&ioc->lock);
 	xa_init_flags(&ioc->regions, XA_FLAGS_ALLOC1);
 	spin_lock_init(&ioc->cq_lock);
@@ -102,13 +105,14 @@ static struct msgpipe_ioc *msgpipe_ioc_get(struct msgpipe_sock *msk)
 	return ioc;
 }
 
-static void msgpipe_ioc_region_free(struct msgpipe_ioc_region *r)
+static void msgpipe_ioc_region_free(struct msgpipe_ioc *ioc,
+				    struct msgpipe_ioc_region *r)
 {
-	msgpipe_unpin_region(&r->po, r->pages, r->nr_pages);
+	msgpipe_unpin_region(ioc->mn, &r->po, r->pages, r->nr_pages);
 	msgpipe_pin_owner_release(&r->po);
 	kvfree(r->pages);
 	kfree(r);
-	msgpipe_stat_dec(MSGPIPE_STAT_IOC_REGIONS);
+	msgpipe_stat_dec(ioc->mn, MSGPIPE_STAT_IOC_REGIONS);
 }
 
 static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
@@ -137,10 +141,10 @@ static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
 		return -ENOMEM;
 	}
 	msgpipe_pin_owner_init(&r->po);
-	err = msgpipe_pin_region(&r->po, ur.addr, r->nr_pages, r->pages);
+	err = msgpipe_pin_region(ioc->mn, &r->po, ur.addr, r->nr_pages, r->pages);
 	if (err)
 		goto err_free;
-	msgpipe_stat_inc(MSGPIPE_STAT_IOC_REGIONS);
+	msgpipe_stat_inc(ioc->mn, MSGPIPE_STAT_IOC_REGIONS);
 	/* The id is reserved, not published, until user space has it: a
 	 * DEREG or a send naming it meanwhile finds nothing, so a failed
 	 * copy leaves this call the region's only owner.
@@ -150,7 +154,7 @@ static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
 		       XA_LIMIT(1, MSGPIPE_REGIONS_MAX), GFP_KERNEL);
 	mutex_unlock(&ioc->lock);
 	if (err) {
-		msgpipe_ioc_region_free(r);
+		msgpipe_ioc_region_free(ioc, r);
 		return err == -EBUSY ? -ENOSPC : err;
 	}
 	ur.id = id;
@@ -158,7 +162,7 @@ static int msgpipe_ioc_reg(struct msgpipe_ioc *ioc, void __user *arg)
 		mutex_lock(&ioc->lock);
 		xa_release(&ioc->regions, id);
 		mutex_unlock(&ioc->lock);
-		msgpipe_ioc_region_free(r);
+		msgpipe_ioc_region_free(ioc, r);
 		return -EFAULT;
 	}
 	/* Storing in a reserved slot allocates nothing: it cannot fail. */
@@ -191,7 +195,7 @@ static int msgpipe_ioc_dereg(struct msgpipe_ioc *ioc, u32 __user *arg)
 	mutex_unlock(&ioc->lock);
 	if (!r)
 		return -ENOENT;
-	msgpipe_ioc_region_free(r);
+	msgpipe_ioc_region_free(ioc, r);
 	return 0;
 }
 
@@ -216,7 +220,7 @@ static struct msgpipe_ioc_done *msgpipe_ioc_done_new(struct msgpipe_ioc *ioc,
 	spin_unlock(&ioc->cq_lock);
 	d->ioc = ioc;
 	d->c.cookie = cookie;
-	msgpipe_stat_inc(MSGPIPE_STAT_IOC_CQES);
+	msgpipe_stat_inc(ioc->mn, MSGPIPE_STAT_IOC_CQES);
 	return d;
 }
 
@@ -231,8 +235,8 @@ void msgpipe_ioc_done_free(struct msgpipe_ioc_done *d)
 	spin_lock(&d->ioc->cq_lock);
 	d->ioc->posted--;
 	spin_unlock(&d->ioc->cq_lock);
+	msgpipe_stat_dec(d->ioc->mn, MSGPIPE_STAT_IOC_CQES);
 	kfree(d);
-	msgpipe_stat_dec(MSGPIPE_STAT_IOC_CQES);
 }
 
 /**
@@ -253,7 +257,7 @@ void msgpipe_ioc_complete(struct msgpipe_sock *msk, struct msgpipe_txmsg *m)
 	ioc->posted--;
 	ioc->completed++;
 	spin_unlock(&ioc->cq_lock);
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_COMPLETIONS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_COMPLETIONS);
 }
 
 /* Turn the chain of @p into @iov; returns its entries or -errno. */
@@ -357,7 +361,7 @@ static int msgpipe_ioc_post(struct socket *sock, struct msgpipe_ioc *ioc,
 	iov_iter_init(&msg.msg_iter, WRITE, iov, n, total);
 	err = msgpipe_session_send(msgpipe_sk(sock->sk), &msg, total, &src);
 	if (err >= 0) {
-		msgpipe_stat_inc(MSGPIPE_STAT_IOC_POSTS);
+		msgpipe_stat_inc(ioc->mn, MSGPIPE_STAT_IOC_POSTS);
 		err = 0;
 	}
 	/* Still ours if the message never came to be. */
@@ -424,8 +428,8 @@ static int msgpipe_ioc_send_parts(struct socket *sock, struct msgpipe_ioc *ioc,
 	iov_iter_kvec(&msg.msg_iter, WRITE, NULL, 0, 0);
 	err = msgpipe_session_send(msgpipe_sk(sock->sk), &msg, total, &src);
 	if (err >= 0) {
-		msgpipe_stat_inc(MSGPIPE_STAT_IOC_SENDFILES);
-		msgpipe_stat_add(MSGPIPE_STAT_SENDFILE_BYTES, total);
+		msgpipe_stat_inc(ioc->mn, MSGPIPE_STAT_IOC_SENDFILES);
+		msgpipe_stat_add(ioc->mn, MSGPIPE_STAT_SENDFILE_BYTES, total);
 		err = 0;
 	}
 	msgpipe_ioc_done_free(src.done);
@@ -562,7 +566,7 @@ static int msgpipe_ioc_reap(struct msgpipe_sock *msk, struct msgpipe_ioc *ioc,
 	list_for_each_entry_safe(d, tmp, &taken, node) {
 		list_del(&d->node);
 		kfree(d);
-		msgpipe_stat_dec(MSGPIPE_STAT_IOC_CQES);
+		msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_IOC_CQES);
 	}
 	return err;
 }
@@ -690,7 +694,7 @@ void msgpipe_ioc_release(struct msgpipe_sock *msk)
 	mutex_lock(&ioc->lock);
 	xa_for_each(&ioc->regions, id, r) {
 		xa_erase(&ioc->regions, id);
-		msgpipe_ioc_region_free(r);
+		msgpipe_ioc_region_free(ioc, r);
 	}
 	mutex_unlock(&ioc->lock);
 }
@@ -711,7 +715,7 @@ void msgpipe_ioc_destruct(struct msgpipe_sock *msk)
 	WARN_ON_ONCE(ioc->posted);
 	list_for_each_entry_safe(d, tmp, &ioc->cq, node) {
 		kfree(d);
-		msgpipe_stat_dec(MSGPIPE_STAT_IOC_CQES);
+		msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_IOC_CQES);
 	}
 	xa_destroy(&ioc->regions);
 	mutex_destroy(&ioc->lock);

@@ -97,7 +97,7 @@ static int msgpipe_listen_open(struct msgpipe_net *mn)
 	mutex_lock(&mn->lock);
 	mn->listener = tcp;
 	mutex_unlock(&mn->lock);
-	msgpipe_stat_inc(MSGPIPE_STAT_LISTENERS);
+	msgpipe_stat_inc(mn, MSGPIPE_STAT_LISTENERS);
 	return 0;
 
 err_release:
@@ -122,7 +122,7 @@ static void msgpipe_listen_close(struct msgpipe_net *mn)
 	write_unlock_bh(&tcp->sk->sk_callback_lock);
 	cancel_work_sync(&mn->accept_work);
 	sock_release(tcp);
-	msgpipe_stat_dec(MSGPIPE_STAT_LISTENERS);
+	msgpipe_stat_dec(mn, MSGPIPE_STAT_LISTENERS);
 }
 
 /* In auto, the listener stays while a privileged socket holds it or a pipe

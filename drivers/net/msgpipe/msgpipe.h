@@ -57,6 +57,8 @@ extern unsigned int msgpipe_dead_peer_ms;
  * @throttle_ms: ask the origin hosts to pause this long after each
  *               delivery (0: only when the receive queue overflows)
  */
+struct msgpipe_stats;
+
 struct msgpipe_rdm_tun {
 	u32	time_us;
 	u32	size;
@@ -70,6 +72,8 @@ struct msgpipe_rdm_tun {
 /**
  * struct msgpipe_net - the engine: msgpipe state of one network namespace
  * @net:         the namespace
+ * @stats:       this namespace's counters (stats.h), per CPU
+ * @stats_node:  in the list of every namespace's counters (stats.c)
  * @lock:        serialises @pipes and @listener's pointer
  * @listen_lock: serialises the listener's opening and closing and the
  *               listen fields below (taken before @lock)
@@ -111,6 +115,8 @@ struct msgpipe_rdm_tun {
  */
 struct msgpipe_net {
 	struct net		*net;
+	struct msgpipe_stats __percpu *stats;
+	struct list_head	stats_node;
 	struct mutex		lock;		/* see @lock */
 	struct mutex		listen_lock;	/* see @listen_lock */
 	u8			listen_mode;
@@ -338,6 +344,7 @@ struct msgpipe_pin_owner {
 
 /**
  * struct msgpipe_txmsg - a sent message not yet acknowledged
+ * @mn:      the sender's namespace (its counters)
  * @node:    in msgpipe_sock.tx_msgs
  * @refs:    the sender's while in sendmsg(), the list's, and one per
  *           frame that pins for it
@@ -357,6 +364,7 @@ struct msgpipe_pin_owner {
  * @chunks:  struct msgpipe_txchunk not yet acknowledged, in stream order
  */
 struct msgpipe_txmsg {
+	struct msgpipe_net	*mn;
 	struct list_head	node;
 	refcount_t		refs;
 	u64			seq;
@@ -427,6 +435,7 @@ struct msgpipe_txchunk {
 /**
  * struct msgpipe_txbuf - a frame the host posted, with what it holds
  * @tx:       the frame handed to the agent
+ * @mn:       the namespace whose counters count it
  * @desc:     its descriptor chain, or NULL
  * @msk:      the session (holds a reference), or NULL for a REFUSE
  * @msg:      the message whose pages are pinned (holds a reference)
@@ -438,6 +447,7 @@ struct msgpipe_txchunk {
  */
 struct msgpipe_txbuf {
 	struct msgpipe_tx	tx;
+	struct msgpipe_net	*mn;
 	struct msgpipe_desc	*desc;
 	struct msgpipe_sock	*msk;
 	struct msgpipe_txmsg	*msg;
@@ -588,6 +598,8 @@ struct msgpipe_sock *msgpipe_port_lookup(struct msgpipe_net *mn, u16 port);
 int msgpipe_agent_attach(struct msgpipe_pipe *pipe);
 void msgpipe_agent_release(struct msgpipe_pipe *pipe);
 void msgpipe_agent_forget(struct msgpipe_pipe *pipe);
+unsigned int msgpipe_agent_pipes(const struct msgpipe_agent *agent,
+				 const struct msgpipe_net *mn);
 int msgpipe_agent_walk(const char *name, long *pos,
 		       int (*fn)(struct msgpipe_agent *agent, void *arg),
 		       void *arg);
@@ -693,7 +705,8 @@ int msgpipe_session_recvmsg(struct msgpipe_sock *msk, struct msghdr *msg,
 			    size_t len, int flags);
 
 /* txbuf.c */
-struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_sock *msk,
+struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_net *mn,
+					  struct msgpipe_sock *msk,
 					  unsigned int nr_desc,
 					  unsigned int nr_pages);
 void msgpipe_txbuf_free(struct msgpipe_txbuf *txb);
@@ -708,7 +721,7 @@ void msgpipe_tx_void_msg(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 void msgpipe_session_tx_done(struct msgpipe_tx *tx);
 
 /* tx.c */
-void msgpipe_txchunk_free(struct msgpipe_txchunk *c);
+void msgpipe_txchunk_free(struct msgpipe_net *mn, struct msgpipe_txchunk *c);
 void msgpipe_txmsg_put(struct msgpipe_txmsg *m);
 void msgpipe_txmsg_trim(struct msgpipe_txmsg *m, u64 upto);
 int msgpipe_tx_post_chunk(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
@@ -741,10 +754,10 @@ void msgpipe_pin_owner_release(struct msgpipe_pin_owner *po);
 bool msgpipe_pin_room(struct msgpipe_net *mn, unsigned int n);
 bool msgpipe_pin_memlock_room(const struct msgpipe_pin_owner *po,
 			      unsigned int n);
-int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
-		       unsigned int n, struct page **pages);
-void msgpipe_unpin_region(struct msgpipe_pin_owner *po, struct page **pages,
-			  unsigned int n);
+int msgpipe_pin_region(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+		       u64 addr, unsigned int n, struct page **pages);
+void msgpipe_unpin_region(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+			  struct page **pages, unsigned int n);
 int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 		      u64 addr, u32 len, struct page **pages, bool remote);
 void msgpipe_unpin(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,

@@ -516,15 +516,30 @@ static int msgpipe_nl_session_dump(struct sk_buff *skb,
 	return err == -EMSGSIZE && skb->len ? skb->len : err ?: skb->len;
 }
 
+/* The caller's namespace's counters; with MSGPIPE_A_STAT_ALL the sum over
+ * every namespace, which tells of other namespaces: only for an admin of
+ * the initial user namespace.
+ */
 static int msgpipe_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *want = info->attrs[MSGPIPE_A_STAT_NAME];
+	struct msgpipe_net *mn = msgpipe_nl_net(info);
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	bool found = false;
 	void *hdr;
 	int i;
 
+	if (info->attrs[MSGPIPE_A_STAT_ALL]) {
+		if (!netlink_capable(skb, CAP_NET_ADMIN)) {
+			NL_SET_BAD_ATTR(info->extack,
+					info->attrs[MSGPIPE_A_STAT_ALL]);
+			NL_SET_ERR_MSG(info->extack,
+				       "every namespace's counters need CAP_NET_ADMIN in the initial user namespace");
+			return -EPERM;
+		}
+		mn = NULL;
+	}
 	/* Every counter, a name of up to 32 bytes each: no page limit. */
 	msg = genlmsg_new(MSGPIPE_STAT_NR * (nla_total_size(0) +
 					    nla_total_size(32) +
@@ -544,7 +559,8 @@ static int msgpipe_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 		found = true;
 		nest = nla_nest_start(msg, MSGPIPE_A_STAT);
 		if (!nest || nla_put_string(msg, MSGPIPE_A_STAT_NAME, name) ||
-		    nla_put_s64(msg, MSGPIPE_A_STAT_VALUE, msgpipe_stat_read(i),
+		    nla_put_s64(msg, MSGPIPE_A_STAT_VALUE,
+				msgpipe_stat_read(mn, i),
 				MSGPIPE_A_PAD))
 			goto err_free;
 		nla_nest_end(msg, nest);

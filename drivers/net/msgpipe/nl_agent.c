@@ -15,6 +15,7 @@
 
 struct msgpipe_nl_agent_ctx {
 	struct sk_buff	*skb;
+	struct msgpipe_net *mn;
 	u32		portid;
 	u32		seq;
 	int		flags;
@@ -63,7 +64,8 @@ static int msgpipe_nl_fill_agent(struct msgpipe_agent *agent, void *arg)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, MSGPIPE_A_AGENT_NAME, agent->name) ||
 	    nla_put_u32(skb, MSGPIPE_A_AGENT_SQ_DEPTH, agent->sq_depth) ||
-	    nla_put_u32(skb, MSGPIPE_A_AGENT_PIPES, agent->users))
+	    nla_put_u32(skb, MSGPIPE_A_AGENT_PIPES,
+			msgpipe_agent_pipes(agent, ctx->mn)))
 		goto err_cancel;
 	for (i = 0; i < agent->nr_knobs; i++)
 		if (msgpipe_nl_put_knob(skb, agent, i))
@@ -88,6 +90,7 @@ int msgpipe_nl_agent_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct msgpipe_nl_agent_ctx ctx = {
 		.portid = info->snd_portid,
 		.seq = info->snd_seq,
+		.mn = msgpipe_net(genl_info_net(info)),
 	};
 	int err;
 
@@ -125,6 +128,7 @@ int msgpipe_nl_agent_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		.portid = NETLINK_CB(cb->skb).portid,
 		.seq = cb->nlh->nlmsg_seq,
 		.flags = NLM_F_MULTI,
+		.mn = msgpipe_net(sock_net(cb->skb->sk)),
 	};
 	long pos = cb->args[0];
 	int err;

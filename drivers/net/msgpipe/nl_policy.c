@@ -33,6 +33,7 @@ const struct nla_policy msgpipe_nl_session_policy[MSGPIPE_A_MAX + 1] = {
 
 const struct nla_policy msgpipe_nl_stats_policy[MSGPIPE_A_MAX + 1] = {
 	[MSGPIPE_A_STAT_NAME] = { .type = NLA_NUL_STRING, .len = 32 },
+	[MSGPIPE_A_STAT_ALL] = { .type = NLA_FLAG },
 };
 
 const struct nla_policy msgpipe_nl_agent_get_policy[MSGPIPE_A_MAX + 1] = {

@@ -74,7 +74,7 @@ static int msgpipe_pin_charge(struct msgpipe_net *mn,
 			atomic_long_sub(n, &po->user->locked_vm);
 		return -EAGAIN;
 	}
-	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, n);
+	msgpipe_stat_add(mn, MSGPIPE_STAT_PINNED_PAGES, n);
 	return 0;
 }
 
@@ -154,6 +154,7 @@ int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 
 /**
  * msgpipe_pin_region() - pin a registered region until it is deregistered
+ * @mn:    the namespace whose counters count the pages
  * @po:    the owner charged (RLIMIT_MEMLOCK), in whose syscall this runs
  * @addr:  user address of the region's first byte
  * @n:     pages it spans
@@ -164,8 +165,8 @@ int msgpipe_pin_range(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
  *
  * Return: 0; -ENOBUFS over RLIMIT_MEMLOCK; -EFAULT if not all mapped.
  */
-int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
-		       unsigned int n, struct page **pages)
+int msgpipe_pin_region(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+		       u64 addr, unsigned int n, struct page **pages)
 {
 	unsigned long start = addr & PAGE_MASK;
 	unsigned int done = 0;
@@ -189,23 +190,24 @@ int msgpipe_pin_region(struct msgpipe_pin_owner *po, u64 addr,
 			atomic_long_sub(n, &po->user->locked_vm);
 		return -EFAULT;
 	}
-	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, n);
+	msgpipe_stat_add(mn, MSGPIPE_STAT_PINNED_PAGES, n);
 	return 0;
 }
 
 /**
  * msgpipe_unpin_region() - undo msgpipe_pin_region()
+ * @mn:    the namespace given to msgpipe_pin_region()
  * @po:    the owner charged
  * @pages: the pages
  * @n:     how many
  */
-void msgpipe_unpin_region(struct msgpipe_pin_owner *po, struct page **pages,
-			  unsigned int n)
+void msgpipe_unpin_region(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
+			  struct page **pages, unsigned int n)
 {
 	unpin_user_pages(pages, n);
 	if (po->user)
 		atomic_long_sub(n, &po->user->locked_vm);
-	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, -(s64)n);
+	msgpipe_stat_add(mn, MSGPIPE_STAT_PINNED_PAGES, -(s64)n);
 }
 
 /**
@@ -223,7 +225,7 @@ void msgpipe_unpin(struct msgpipe_net *mn, struct msgpipe_pin_owner *po,
 	if (po->user)
 		atomic_long_sub(n, &po->user->locked_vm);
 	atomic_long_sub(n, &mn->pinned);
-	msgpipe_stat_add(MSGPIPE_STAT_PINNED_PAGES, -(s64)n);
+	msgpipe_stat_add(mn, MSGPIPE_STAT_PINNED_PAGES, -(s64)n);
 	if (wq_has_sleeper(&mn->pin_wq))
 		wake_up_all(&mn->pin_wq);
 }

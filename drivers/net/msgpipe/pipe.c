@@ -64,7 +64,7 @@ static struct msgpipe_pipe *msgpipe_pipe_alloc(struct msgpipe_net *mn,
 	pipe->token = token;
 	INIT_WORK(&pipe->destroy_work, msgpipe_pipe_destroy_work);
 	atomic_inc(&mn->nr_pipes);
-	msgpipe_stat_inc(MSGPIPE_STAT_PIPES);
+	msgpipe_stat_inc(mn, MSGPIPE_STAT_PIPES);
 	return pipe;
 }
 
@@ -75,7 +75,7 @@ static void msgpipe_pipe_free(struct msgpipe_pipe *pipe)
 	WARN_ON_ONCE(!list_empty(&pipe->sessions));
 	msgpipe_agent_forget(pipe);
 	msgpipe_pipe_conn_free(pipe);
-	msgpipe_stat_dec(MSGPIPE_STAT_PIPES);
+	msgpipe_stat_dec(pipe->mn, MSGPIPE_STAT_PIPES);
 	if (pipe->inbound)
 		msgpipe_listen_check(mn);
 	kfree(pipe);
@@ -631,7 +631,7 @@ int msgpipe_pipe_post(struct msgpipe_pipe *pipe, struct msgpipe_tx *tx)
 	 */
 	err = msgpipe_wire_valid(&tx->frame);
 	if (err) {
-		msgpipe_stat_inc(MSGPIPE_STAT_TX_INVALID);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_TX_INVALID);
 		return err;
 	}
 	spin_lock(&pipe->lock);
@@ -762,7 +762,7 @@ int msgpipe_agent_rx(struct msgpipe_pipe *pipe, const struct msgpipe_frame *f,
 		err = msgpipe_session_rx(pipe, f, buf);
 	}
 	if (err) {
-		msgpipe_stat_inc(MSGPIPE_STAT_PROTO_ERRORS);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_PROTO_ERRORS);
 		net_warn_ratelimited("msgpipe: pipe %u: bad %s frame (%d), resetting\n",
 				     pipe->id, msgpipe_wire_type_name(f->type),
 				     err);

@@ -172,6 +172,7 @@ struct msgpipe_rdm_batch {
 
 /**
  * struct msgpipe_rdm_rxbatch - a batch received by an RDM socket
+ * @mn:      the receiving namespace (its counters)
  * @node:    in @rdm->rx_active, then @rdm->rxq
  * @pipe:    where it came from (holds a reference) until acknowledged
  * @guid_hi: its GUID
@@ -187,6 +188,7 @@ struct msgpipe_rdm_batch {
  * @copy:    a linear copy of @buf, when its pages are not contiguous
  */
 struct msgpipe_rdm_rxbatch {
+	struct msgpipe_net	*mn;
 	struct list_head	node;
 	struct msgpipe_pipe	*pipe;
 	u64			guid_hi;
@@ -221,6 +223,7 @@ struct msgpipe_rdm_seen {
 /**
  * struct msgpipe_rdm - what an RDM socket holds
  * @msk:         its socket
+ * @mn:          its namespace (its counters); the freeing work holds it
  * @mutex:       the sending side: items, destinations, batches
  * @lock:        the active elements, the ack list, completions, the
  *               receive side; nests inside @mutex
@@ -262,6 +265,7 @@ struct msgpipe_rdm_seen {
  */
 struct msgpipe_rdm {
 	struct msgpipe_sock	*msk;
+	struct msgpipe_net	*mn;
 	struct mutex		mutex;		/* see @mutex */
 	spinlock_t		lock;		/* see @lock */
 	struct msgpipe_rdm_tun	tun;

@@ -50,7 +50,7 @@ int msgpipe_rdm_post(struct msgpipe_pipe *pipe, struct msgpipe_sock *msk,
 	u32 i;
 	int err;
 
-	txb = msgpipe_txbuf_alloc(msk, len ? 1 : 0, nr_pages);
+	txb = msgpipe_txbuf_alloc(pipe->mn, msk, len ? 1 : 0, nr_pages);
 	if (!txb)
 		return -ENOMEM;
 	txb->tx.frame = *f;
@@ -96,7 +96,7 @@ static void msgpipe_rdm_ack_send(struct msgpipe_pipe *pipe,
 			       min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE));
 	}
 	if (!msgpipe_rdm_post(pipe, NULL, &f, pages, np, len))
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_FRAMES_TX);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_ACK_FRAMES_TX);
 	/* Not sent: the origin resends and is acknowledged then. */
 out_free:
 	while (i--)
@@ -112,7 +112,7 @@ static void msgpipe_rdm_throttle_send(struct msgpipe_pipe *pipe, u32 ms)
 	};
 
 	if (!msgpipe_rdm_post(pipe, NULL, &f, NULL, 0, 0))
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_THROTTLE_TX);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_THROTTLE_TX);
 }
 
 static void msgpipe_rdm_rxbatch_free(struct msgpipe_rdm_rxbatch *rb)
@@ -121,8 +121,8 @@ static void msgpipe_rdm_rxbatch_free(struct msgpipe_rdm_rxbatch *rb)
 		msgpipe_pipe_put(rb->pipe);
 	kvfree(rb->copy);
 	msgpipe_rxbuf_free(rb->buf);
+	msgpipe_stat_dec(rb->mn, MSGPIPE_STAT_RDM_RX_BATCHES);
 	kfree(rb);
-	msgpipe_stat_dec(MSGPIPE_STAT_RDM_RX_BATCHES);
 }
 
 static struct msgpipe_rdm_seen *msgpipe_rdm_seen_find(struct msgpipe_rdm *rdm,
@@ -143,7 +143,7 @@ static void msgpipe_rdm_seen_del(struct msgpipe_rdm *rdm,
 	hash_del(&s->hnode);
 	list_del(&s->node);
 	rdm->nr_seen--;
-	msgpipe_stat_dec(MSGPIPE_STAT_RDM_SEEN);
+	msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_SEEN);
 	kfree(s);
 }
 
@@ -241,19 +241,21 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 
 		if (msk)
 			sock_put(&msk->sk);
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_REFUSED);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_RX_REFUSED);
 		msgpipe_rdm_ack_send(pipe, &a, 1);
 		goto out_free;
 	}
 	rdm = msk->rdm;
 	rb = kzalloc(sizeof(*rb), GFP_KERNEL);
+	if (rb)
+		rb->mn = pipe->mn;
 	seen = kzalloc(sizeof(*seen), GFP_KERNEL);
 	if (!rb || !seen) {
 		kfree(rb);
 		rb = NULL;
 		goto out_put;
 	}
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_BATCHES);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_RX_BATCHES);
 	refcount_inc(&pipe->refs);
 	rb->pipe = pipe;
 	rb->guid_hi = f->msg_seq;
@@ -284,7 +286,7 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 		rb->dup = true;
 		old->expires = msgpipe_rdm_seen_until(f);
 		list_move_tail(&old->node, &rdm->seen_fifo);
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_DUPS);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_RX_DUPS);
 	} else {
 		seen->guid_hi = rb->guid_hi;
 		seen->guid_lo = rb->guid_lo;
@@ -292,7 +294,7 @@ int msgpipe_rdm_rx_batch(struct msgpipe_pipe *pipe,
 		hash_add(rdm->seen, &seen->hnode, seen->guid_lo);
 		list_add_tail(&seen->node, &rdm->seen_fifo);
 		rdm->nr_seen++;
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_SEEN);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_SEEN);
 		seen = NULL;
 	}
 	first = list_empty(&rdm->rx_active);
@@ -427,9 +429,9 @@ void msgpipe_rdm_rx_work(struct work_struct *work)
 		}
 		spin_unlock(&rdm->lock);
 		if (deliver)
-			msgpipe_stat_add(MSGPIPE_STAT_RDM_RX_ITEMS, rb->nr_items);
+			msgpipe_stat_add(rdm->mn, MSGPIPE_STAT_RDM_RX_ITEMS, rb->nr_items);
 		if (overflow) {
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_OVERFLOWS);
+			msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_RX_OVERFLOWS);
 			msgpipe_rdm_throttle_send(pipe, max_t(u32, MSGPIPE_RDM_OVERFLOW_MS,
 							      READ_ONCE(rdm->tun.throttle_ms)));
 		}
@@ -554,7 +556,7 @@ int msgpipe_rdm_recvmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	}
 	if (last)
 		msgpipe_rdm_rxbatch_free(rb);
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_RX_READ);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RDM_RX_READ);
 out_unlock:
 	mutex_unlock(&msk->rx_mutex);
 	return err;

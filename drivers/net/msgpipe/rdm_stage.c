@@ -46,7 +46,7 @@ struct msgpipe_rdm_stage {
 	u32			users;
 };
 
-static struct msgpipe_rdm_stage *msgpipe_rdm_stage_alloc(void)
+static struct msgpipe_rdm_stage *msgpipe_rdm_stage_alloc(struct msgpipe_net *mn)
 {
 	struct msgpipe_rdm_stage *s;
 
@@ -58,18 +58,19 @@ static struct msgpipe_rdm_stage *msgpipe_rdm_stage_alloc(void)
 		kfree(s);
 		return NULL;
 	}
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_STAGE_PAGES);
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_STAGE_ALLOCS);
+	msgpipe_stat_inc(mn, MSGPIPE_STAT_RDM_STAGE_PAGES);
+	msgpipe_stat_inc(mn, MSGPIPE_STAT_RDM_STAGE_ALLOCS);
 	return s;
 }
 
-static void msgpipe_rdm_stage_free(struct msgpipe_rdm_stage *s)
+static void msgpipe_rdm_stage_free(struct msgpipe_net *mn,
+				   struct msgpipe_rdm_stage *s)
 {
 	if (!s)
 		return;
 	__free_page(s->page);
 	kfree(s);
-	msgpipe_stat_dec(MSGPIPE_STAT_RDM_STAGE_PAGES);
+	msgpipe_stat_dec(mn, MSGPIPE_STAT_RDM_STAGE_PAGES);
 }
 
 static u32 msgpipe_rdm_spares_max(const struct msgpipe_rdm *rdm)
@@ -120,7 +121,7 @@ retry:
 		if (s) {
 			list_del(&s->node);
 			rdm->nr_spares--;
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_STAGE_REUSES);
+			msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_STAGE_REUSES);
 		} else if (fresh) {
 			s = fresh;
 			fresh = NULL;
@@ -129,7 +130,7 @@ retry:
 			 * first, then this one goes back.
 			 */
 			spin_unlock(&rdm->lock);
-			fresh = msgpipe_rdm_stage_alloc();
+			fresh = msgpipe_rdm_stage_alloc(rdm->mn);
 			if (!fresh)
 				return NULL;
 			goto retry;
@@ -144,8 +145,8 @@ retry:
 	p = page_address(s->page) + s->used;
 	s->used += need;
 	spin_unlock(&rdm->lock);
-	msgpipe_rdm_stage_free(old);
-	msgpipe_rdm_stage_free(fresh);
+	msgpipe_rdm_stage_free(rdm->mn, old);
+	msgpipe_rdm_stage_free(rdm->mn, fresh);
 	*sp = s;
 	return p;
 }
@@ -160,7 +161,7 @@ void msgpipe_rdm_stage_put(struct msgpipe_rdm *rdm, struct msgpipe_rdm_stage *s)
 	spin_lock(&rdm->lock);
 	s = msgpipe_rdm_stage_unuse(rdm, s);
 	spin_unlock(&rdm->lock);
-	msgpipe_rdm_stage_free(s);
+	msgpipe_rdm_stage_free(rdm->mn, s);
 }
 
 /**
@@ -184,8 +185,8 @@ struct page *msgpipe_rdm_page_get(struct msgpipe_rdm *rdm)
 	}
 	spin_unlock(&rdm->lock);
 	if (page) {
-		msgpipe_stat_dec(MSGPIPE_STAT_RDM_SPARE_PAGES);
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_PAGE_REUSES);
+		msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_SPARE_PAGES);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_PAGE_REUSES);
 		return page;
 	}
 	return alloc_page(GFP_KERNEL);
@@ -214,7 +215,7 @@ void msgpipe_rdm_page_put(struct msgpipe_rdm *rdm, struct page *page)
 	if (page)
 		put_page(page);
 	else
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_SPARE_PAGES);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_SPARE_PAGES);
 }
 
 /**
@@ -230,16 +231,16 @@ void msgpipe_rdm_stage_release(struct msgpipe_rdm *rdm)
 	rdm->stage = NULL;
 	/* Only the socket's own use may remain; an item's would be a leak. */
 	if (s && !WARN_ON_ONCE(s->users != 1))
-		msgpipe_rdm_stage_free(s);
+		msgpipe_rdm_stage_free(rdm->mn, s);
 	list_for_each_entry_safe(s, tmp, &rdm->spares, node) {
 		list_del(&s->node);
-		msgpipe_rdm_stage_free(s);
+		msgpipe_rdm_stage_free(rdm->mn, s);
 	}
 	rdm->nr_spares = 0;
 	list_for_each_entry_safe(page, ptmp, &rdm->spare_pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
-		msgpipe_stat_dec(MSGPIPE_STAT_RDM_SPARE_PAGES);
+		msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_SPARE_PAGES);
 	}
 	rdm->nr_spare_pages = 0;
 }

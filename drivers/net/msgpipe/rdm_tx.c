@@ -89,6 +89,7 @@ struct msgpipe_rdm *msgpipe_rdm_alloc(struct msgpipe_sock *msk)
 	if (!rdm)
 		return NULL;
 	rdm->msk = msk;
+	rdm->mn = msk->mn;
 	mutex_init(&rdm->mutex);
 	spin_lock_init(&rdm->lock);
 	rdm->tun = mn->rdm_tun;
@@ -140,8 +141,8 @@ static void msgpipe_rdm_item_put(struct msgpipe_rdm *rdm,
 
 	if (--item->pending)
 		return;
-	msgpipe_stat_dec(MSGPIPE_STAT_RDM_ITEMS);
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_COMPLETIONS);
+	msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_ITEMS);
+	msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_COMPLETIONS);
 	msgpipe_rdm_item_drop_data(rdm, item);
 	spin_lock(&rdm->lock);
 	rdm->inflight -= msgpipe_rdm_cost(item);
@@ -168,7 +169,7 @@ static void msgpipe_rdm_release_id(struct msgpipe_sock *msk)
 		return;
 	xa_erase(&msk->mn->sids, msk->local_id);
 	WRITE_ONCE(msk->local_id, 0);
-	msgpipe_stat_dec(MSGPIPE_STAT_SESSIONS);
+	msgpipe_stat_dec(msk->mn, MSGPIPE_STAT_SESSIONS);
 }
 
 /* Destination @idx of @item answered @status. Under rdm->mutex. */
@@ -179,7 +180,7 @@ static void msgpipe_rdm_answer(struct msgpipe_rdm *rdm,
 	item->status[idx] = status;
 	if (status) {
 		item->nfailed++;
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_DEST_FAILS);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_DEST_FAILS);
 	}
 	msgpipe_rdm_item_put(rdm, item);
 }
@@ -194,8 +195,8 @@ static void msgpipe_rdm_batch_end(struct msgpipe_rdm *rdm,
 		msgpipe_rdm_answer(rdm, b->refs[i].item, b->refs[i].idx, status);
 	for (i = 0; i < b->nr_pages; i++)
 		msgpipe_rdm_page_put(rdm, b->pages[i]);
-	msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, -(s64)b->nr_pages);
-	msgpipe_stat_dec(MSGPIPE_STAT_RDM_BATCHES);
+	msgpipe_stat_add(rdm->mn, MSGPIPE_STAT_TX_PAGES, -(s64)b->nr_pages);
+	msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_BATCHES);
 	rdm->nr_batches--;
 	kfree(b->pages);
 	kvfree(b);
@@ -296,7 +297,7 @@ msgpipe_rdm_dest_get(struct msgpipe_rdm *rdm, const struct sockaddr_msgpipe *a)
 	INIT_DELAYED_WORK(&d->work, msgpipe_rdm_dest_work);
 	hash_add(rdm->dests, &d->hnode, key);
 	rdm->nr_dests++;
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_DESTS);
+	msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_DESTS);
 	return d;
 }
 
@@ -324,7 +325,7 @@ static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 	u32 i, off = 0, n = DIV_ROUND_UP(b->len, PAGE_SIZE);
 
 	rdm->nr_batches++;
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_BATCHES);
+	msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_BATCHES);
 	b->pages = kcalloc(n, sizeof(*b->pages), GFP_KERNEL);
 	if (!b->pages)
 		goto err_fail;
@@ -332,7 +333,7 @@ static void msgpipe_rdm_batch_seal(struct msgpipe_rdm *rdm,
 		b->pages[b->nr_pages] = msgpipe_rdm_page_get(rdm);
 		if (!b->pages[b->nr_pages])
 			goto err_fail;
-		msgpipe_stat_inc(MSGPIPE_STAT_TX_PAGES);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_TX_PAGES);
 	}
 	for (i = 0; i < b->nr_items; i++) {
 		struct msgpipe_rdm_item *item = b->refs[i].item;
@@ -476,7 +477,7 @@ void msgpipe_rdm_flush(struct msgpipe_rdm *rdm)
 	spin_unlock(&rdm->lock);
 	if (!any)
 		return;
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_ELEMENTS);
+	msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_ELEMENTS);
 	sock_hold(&rdm->msk->sk);
 	if (!queue_work(msgpipe_wq, &rdm->split_work))
 		sock_put(&rdm->msk->sk);
@@ -583,7 +584,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 		pipe = msgpipe_pipe_use(mn, &d->addr);
 		mutex_lock(&rdm->mutex);
 		if (IS_ERR(pipe)) {
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_OPEN_FAILS);
+			msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_OPEN_FAILS);
 			msgpipe_rdm_dest_retry(d);
 			goto out_unlock;
 		}
@@ -593,7 +594,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 	}
 	until = READ_ONCE(pipe->throttle_until);
 	if (time_before(jiffies, until)) {
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_THROTTLED);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_THROTTLED);
 		msgpipe_rdm_queue(rdm, &d->work, until - jiffies);
 		goto out_unlock;
 	}
@@ -605,7 +606,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 		}
 		b->attempts++;
 		if (b->attempts > 1)
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_RESENDS);
+			msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_RESENDS);
 		/* Counted before the post: TX_DONE may come before it returns. */
 		WRITE_ONCE(b->left, jiffies);
 		atomic_inc(&b->queued);
@@ -615,7 +616,7 @@ static void msgpipe_rdm_dest_work(struct work_struct *work)
 			msgpipe_rdm_dest_retry(d);
 			break;
 		}
-		msgpipe_stat_inc(MSGPIPE_STAT_RDM_BATCHES_SENT);
+		msgpipe_stat_inc(rdm->mn, MSGPIPE_STAT_RDM_BATCHES_SENT);
 		b->next = jiffies + msecs_to_jiffies(READ_ONCE(rdm->tun.retry_ms));
 		list_move_tail(&b->node, &d->unacked);
 	}
@@ -737,7 +738,7 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 	u64 hi, lo;
 	u32 i;
 
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_FRAMES_RX);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_ACK_FRAMES_RX);
 	if (!buf)
 		return -EPROTO;
 	data = msgpipe_rxbuf_view(buf, &copy);
@@ -756,7 +757,7 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 		b = msgpipe_rdm_guid_find(mn, hi, lo);
 		if (b && READ_ONCE(b->dest->pipe) != pipe) {
 			spin_unlock(&mn->guid_lock);
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_FOREIGN);
+			msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_ACK_FOREIGN);
 			continue;
 		}
 		if (b) {
@@ -769,7 +770,7 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 		}
 		spin_unlock(&mn->guid_lock);
 		if (!rdm) {
-			msgpipe_stat_inc(MSGPIPE_STAT_RDM_ACK_UNKNOWN);
+			msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_ACK_UNKNOWN);
 			continue;
 		}
 		spin_lock(&rdm->lock);
@@ -797,7 +798,7 @@ int msgpipe_rdm_rx_ack(struct msgpipe_pipe *pipe,
 int msgpipe_rdm_rx_throttle(struct msgpipe_pipe *pipe,
 			    const struct msgpipe_frame *f)
 {
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_THROTTLE_RX);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RDM_THROTTLE_RX);
 	WRITE_ONCE(pipe->throttle_until,
 		   jiffies + msecs_to_jiffies(f->window));
 	return 0;
@@ -995,8 +996,8 @@ int msgpipe_rdm_sendmsg_item(struct msgpipe_sock *msk, struct msghdr *msg,
 	now = (item->flags & MSGPIPE_ITEM_PRIORITY) || !rdm->tun.time_us ||
 	      rdm->active_bytes >= rdm->tun.size;
 	spin_unlock(&rdm->lock);
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_ITEMS);
-	msgpipe_stat_inc(MSGPIPE_STAT_RDM_ITEMS_SENT);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RDM_ITEMS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RDM_ITEMS_SENT);
 
 	if (now) {
 		if (cancel_delayed_work(&rdm->flush_work))
@@ -1128,6 +1129,7 @@ static void msgpipe_rdm_free_work(struct work_struct *work)
 					       free_work);
 	struct msgpipe_rdm_dest *d;
 	struct hlist_node *tmp;
+	struct net *net;
 	int bkt;
 
 	hash_for_each_safe(rdm->dests, bkt, tmp, d, hnode) {
@@ -1135,13 +1137,15 @@ static void msgpipe_rdm_free_work(struct work_struct *work)
 		hash_del(&d->hnode);
 		if (d->pipe)
 			msgpipe_pipe_unuse(d->pipe);
-		msgpipe_stat_dec(MSGPIPE_STAT_RDM_DESTS);
+		msgpipe_stat_dec(rdm->mn, MSGPIPE_STAT_RDM_DESTS);
 		kfree(d);
 	}
 	msgpipe_rdm_rx_purge(rdm);
 	msgpipe_rdm_stage_release(rdm);
 	mutex_destroy(&rdm->mutex);
+	net = rdm->mn->net;
 	kfree(rdm);
+	put_net(net);
 }
 
 /**
@@ -1157,6 +1161,10 @@ void msgpipe_rdm_destruct(struct msgpipe_sock *msk)
 
 	WARN_ON_ONCE(rdm->pending || rdm->nr_batches);
 	msk->rdm = NULL;
+	/* The socket's reference goes after this: the work counts in the
+	 * namespace and must not outlive it.
+	 */
+	get_net(rdm->mn->net);
 	INIT_WORK(&rdm->free_work, msgpipe_rdm_free_work);
 	queue_work(msgpipe_wq, &rdm->free_work);
 }

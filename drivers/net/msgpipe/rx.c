@@ -124,7 +124,7 @@ void msgpipe_rx_ack(struct msgpipe_sock *msk)
 	}
 	n = msgpipe_rx_ack_build(msk, &f, r);
 	spin_unlock(&msk->lock);
-	msgpipe_stat_inc(MSGPIPE_STAT_ACKS_SENT);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_ACKS_SENT);
 	msgpipe_tx_ctrl(msk, pipe, &f, r, n);
 }
 
@@ -146,7 +146,7 @@ void msgpipe_rx_delack_work(struct work_struct *work)
 	ack = msk->rx_acked != msk->rx_stream;
 	spin_unlock(&msk->lock);
 	if (ack) {
-		msgpipe_stat_inc(MSGPIPE_STAT_DELAYED_ACKS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_DELAYED_ACKS);
 		msgpipe_rx_ack(msk);
 	}
 	sock_put(&msk->sk);
@@ -171,7 +171,7 @@ static void msgpipe_rx_ooo_drop(struct msgpipe_sock *msk,
 {
 	if (o->buf) {
 		msk->rx_queued -= o->len;
-		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)o->len);
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, -(s64)o->len);
 	}
 	list_del(&o->node);
 	msgpipe_rxchunk_free(o);
@@ -226,7 +226,7 @@ static int msgpipe_rx_place(struct msgpipe_sock *msk,
 			msk->rx_stream = c->stream + c->total;
 			m->total = m->received;
 			m->voided = true;
-			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_VOIDED);
 			return msgpipe_rx_void_done(msk, c);
 		}
 		if (c->offset != m->received)
@@ -238,7 +238,7 @@ static int msgpipe_rx_place(struct msgpipe_sock *msk,
 		if (!c->buf) {
 			msk->rx_stream += c->total;
 			msk->rx_msgs_done++;
-			msgpipe_stat_inc(MSGPIPE_STAT_RX_VOIDED);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_VOIDED);
 			return msgpipe_rx_void_done(msk, c);
 		}
 		m = *fresh;
@@ -256,7 +256,7 @@ static int msgpipe_rx_place(struct msgpipe_sock *msk,
 	msk->rx_stream += c->len;
 	msk->rx_unread += c->len;
 	if (m->received == m->total)
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_MSGS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_MSGS);
 	return 0;
 }
 
@@ -335,7 +335,7 @@ static int msgpipe_rx_drain(struct msgpipe_sock *msk,
 		if (err) {
 			if (c->buf) {
 				msk->rx_queued -= c->len;
-				msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED,
+				msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED,
 						 -(s64)c->len);
 			}
 			msgpipe_rxchunk_free(c);
@@ -387,7 +387,7 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 	 * that allowed it: dropped, the sender's agent sends it again.
 	 */
 	if (msk->state == MSGPIPE_SS_WAITING_FOR_ACCEPT_ACK) {
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_EARLY);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_EARLY);
 		goto out_unlock;
 	}
 	/* After FIN only what it covered may still come (resent data). */
@@ -400,12 +400,12 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 	/* The sender must stay inside what we advertised. */
 	if (c->stream + (buf ? c->len : 0) > msk->rx_adv_right ||
 	    c->msg_seq > msk->rx_adv_msgs) {
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_WINDOW_ERRORS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_WINDOW_ERRORS);
 		err = -EPROTO;
 		goto out_unlock;
 	}
 	if (msgpipe_rx_dup(msk, c, &after)) {
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_DUPS);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_DUPS);
 		ack = true;
 		goto out_unlock;
 	}
@@ -415,9 +415,9 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 			goto out_unlock;
 		if (buf) {
 			msk->rx_queued += c->len;
-			msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, c->len);
+			msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, c->len);
 		}
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_OOO);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_RX_OOO);
 		c = NULL;
 		ack = true;
 	} else {
@@ -438,7 +438,7 @@ int msgpipe_rx_data(struct msgpipe_sock *msk, const struct msgpipe_frame *f,
 		if (err)
 			goto out_unlock;
 		msk->rx_queued += len;
-		msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, len);
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, len);
 		c = NULL;
 		do {
 			more = false;
@@ -467,7 +467,7 @@ out_unlock:
 				     msk->rx_next_seq, msk->rx_adv_right,
 				     msk->rx_adv_msgs);
 	spin_unlock(&msk->lock);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_BYTES, buf && !err ? f->chunk_len : 0);
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_BYTES, buf && !err ? f->chunk_len : 0);
 	if (c)
 		msgpipe_rxchunk_free(c);
 	kfree(fresh);
@@ -506,7 +506,7 @@ void msgpipe_rx_purge(struct msgpipe_sock *msk)
 	spin_lock(&msk->lock);
 	list_splice_init(&msk->rx_msgs, &msgs);
 	list_splice_init(&msk->rx_ooo, &ooo);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)msk->rx_queued);
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, -(s64)msk->rx_queued);
 	msk->rx_queued = 0;
 	msk->rx_unread = 0;
 	spin_unlock(&msk->lock);

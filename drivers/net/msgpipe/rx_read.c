@@ -68,7 +68,7 @@ static int msgpipe_rx_end_voided(struct msgpipe_sock *msk,
 	msk->rx_unread -= left;
 	msk->rx_queued -= left;
 	spin_unlock(&msk->lock);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)left);
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, -(s64)left);
 	msgpipe_rxmsg_free(m);
 	return ret;
 }
@@ -196,7 +196,7 @@ static int msgpipe_rx_copy(struct msgpipe_sock *msk, struct msghdr *msg,
 		*eor = true;
 	}
 	spin_unlock(&msk->lock);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_QUEUED, -(s64)copied);
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_RX_QUEUED, -(s64)copied);
 	if (done)
 		msgpipe_rxchunk_free(done);
 	if (mdone)
@@ -224,7 +224,7 @@ static void msgpipe_rx_reopen(struct msgpipe_sock *msk)
 	       msk->rx_adv_msgs < msk->rx_next_seq);
 	spin_unlock(&msk->lock);
 	if (ack) {
-		msgpipe_stat_inc(MSGPIPE_STAT_WINDOW_UPDATES);
+		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_WINDOW_UPDATES);
 		msgpipe_rx_ack(msk);
 	}
 }

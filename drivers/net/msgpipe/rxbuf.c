@@ -45,11 +45,12 @@ static bool msgpipe_rxbuf_alloc_block(struct msgpipe_rxbuf *buf,
 
 /**
  * msgpipe_rxbuf_alloc() - buffer for the payload of a received frame
- * @len: payload bytes, at most MSGPIPE_CHUNK_MAX
+ * @pipe: the host pipe it arrives on: its namespace counts the buffer
+ * @len:  payload bytes, at most MSGPIPE_CHUNK_MAX
  *
  * Return: the buffer with @len set, or NULL.
  */
-struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len)
+struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(struct msgpipe_pipe *pipe, u32 len)
 {
 	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
 	struct msgpipe_rxbuf *buf;
@@ -59,6 +60,7 @@ struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len)
 	buf = kmalloc(struct_size(buf, pages, n), GFP_KERNEL);
 	if (!buf)
 		return NULL;
+	buf->mn = pipe->mn;
 	buf->len = len;
 	buf->nr_pages = 0;
 	if (n == 1 || READ_ONCE(msgpipe_rx_scatter) ||
@@ -70,8 +72,8 @@ struct msgpipe_rxbuf *msgpipe_rxbuf_alloc(u32 len)
 		}
 		buf->nr_pages = i;
 	}
-	msgpipe_stat_inc(MSGPIPE_STAT_RX_BUFS);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_PAGES, buf->nr_pages);
+	msgpipe_stat_inc(buf->mn, MSGPIPE_STAT_RX_BUFS);
+	msgpipe_stat_add(buf->mn, MSGPIPE_STAT_RX_PAGES, buf->nr_pages);
 	if (buf->nr_pages < n) {
 		msgpipe_rxbuf_free(buf);
 		return NULL;
@@ -93,8 +95,8 @@ void msgpipe_rxbuf_free(struct msgpipe_rxbuf *buf)
 	/* Pages of a block were split: each is freed on its own. */
 	for (i = 0; i < buf->nr_pages; i++)
 		__free_page(buf->pages[i]);
-	msgpipe_stat_dec(MSGPIPE_STAT_RX_BUFS);
-	msgpipe_stat_add(MSGPIPE_STAT_RX_PAGES, -(s64)buf->nr_pages);
+	msgpipe_stat_dec(buf->mn, MSGPIPE_STAT_RX_BUFS);
+	msgpipe_stat_add(buf->mn, MSGPIPE_STAT_RX_PAGES, -(s64)buf->nr_pages);
 	kfree(buf);
 }
 EXPORT_SYMBOL_GPL(msgpipe_rxbuf_free);
@@ -130,7 +132,7 @@ const void *msgpipe_rxbuf_view(const struct msgpipe_rxbuf *buf, void **copy)
 		memcpy_from_page(p + off, buf->pages[i], 0, n);
 		off += n;
 	}
-	msgpipe_stat_inc(MSGPIPE_STAT_RX_LINEAR_COPIES);
+	msgpipe_stat_inc(buf->mn, MSGPIPE_STAT_RX_LINEAR_COPIES);
 	*copy = p;
 	return p;
 }

@@ -154,7 +154,7 @@ static int msgpipe_session_rx_sync(struct msgpipe_pipe *pipe,
 	if (err)
 		goto err_free_child;
 	child->local_id = id;
-	msgpipe_stat_inc(MSGPIPE_STAT_SESSIONS);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_SESSIONS);
 	err = msgpipe_pipe_session_add(pipe, child);
 	if (err)
 		goto err_free_child;
@@ -234,7 +234,7 @@ static int msgpipe_session_rx_ctrl(struct msgpipe_pipe *pipe,
 			msk->remote_id = f->src_sid;
 			msgpipe_session_window(msk, f);
 			msk->state = MSGPIPE_SS_READY;
-			msgpipe_stat_inc(MSGPIPE_STAT_ACCEPT_FIRST);
+			msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_ACCEPT_FIRST);
 			break;
 		}
 		if (f->src_sid != msk->remote_id) {
@@ -339,7 +339,7 @@ static void msgpipe_session_abort_stray(struct msgpipe_pipe *pipe,
 
 	if (!__ratelimit(&rs))
 		return;
-	msgpipe_stat_inc(MSGPIPE_STAT_ABORTS_SENT);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_ABORTS_SENT);
 	msgpipe_tx_ctrl(NULL, pipe, &a, NULL, 0);
 }
 
@@ -414,7 +414,7 @@ int msgpipe_session_rx(struct msgpipe_pipe *pipe,
 	msk = msgpipe_sid_lookup(pipe->mn, f->dst_sid);
 	if (!msk) {
 		/* Closed here while the peer was still sending. */
-		msgpipe_stat_inc(MSGPIPE_STAT_RX_UNKNOWN);
+		msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_RX_UNKNOWN);
 		msgpipe_rxbuf_free(buf);
 		if (f->type == MSGPIPE_T_DATA)
 			msgpipe_session_abort_stray(pipe, f);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host's object counters and their debugfs file.
+ * The host's object counters: each namespace's, per CPU; what namespaces
+ * that went left; their sum in debugfs.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -9,7 +10,13 @@
 #include <linux/seq_file.h>
 #include "stats.h"
 
-atomic64_t msgpipe_stats[MSGPIPE_STAT_NR];
+/* Every namespace's counters, and the totals of namespaces that are gone
+ * (with any gauge they left): a sum over both never misses a namespace
+ * being torn down.
+ */
+static DEFINE_MUTEX(msgpipe_stats_lock);
+static LIST_HEAD(msgpipe_stats_nets);
+static s64 msgpipe_stats_gone[MSGPIPE_STAT_NR];
 
 static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 	[MSGPIPE_STAT_SOCKS] = "socks",
@@ -116,15 +123,72 @@ const char *msgpipe_stat_name(int i)
 	return msgpipe_stat_names[i];
 }
 
+static s64 msgpipe_stat_sum(struct msgpipe_stats __percpu *stats, int i)
+{
+	s64 v = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		v += per_cpu_ptr(stats, cpu)->v[i];
+	return v;
+}
+
 /**
  * msgpipe_stat_read() - the value of a counter
- * @i: enum msgpipe_stat
+ * @mn: a namespace's engine, or NULL for the sum over every namespace
+ *      (with those that are gone)
+ * @i:  enum msgpipe_stat
  *
  * Return: its value.
  */
-s64 msgpipe_stat_read(int i)
+s64 msgpipe_stat_read(struct msgpipe_net *mn, int i)
 {
-	return atomic64_read(&msgpipe_stats[i]);
+	s64 v;
+
+	if (mn)
+		return msgpipe_stat_sum(mn->stats, i);
+	mutex_lock(&msgpipe_stats_lock);
+	v = msgpipe_stats_gone[i];
+	list_for_each_entry(mn, &msgpipe_stats_nets, stats_node)
+		v += msgpipe_stat_sum(mn->stats, i);
+	mutex_unlock(&msgpipe_stats_lock);
+	return v;
+}
+
+/**
+ * msgpipe_stats_net_init() - give a namespace its counters
+ * @mn: its engine
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int msgpipe_stats_net_init(struct msgpipe_net *mn)
+{
+	struct msgpipe_stats __percpu *stats;
+
+	stats = alloc_percpu_gfp(struct msgpipe_stats, GFP_KERNEL_ACCOUNT);
+	if (!stats)
+		return -ENOMEM;
+	mn->stats = stats;
+	mutex_lock(&msgpipe_stats_lock);
+	list_add(&mn->stats_node, &msgpipe_stats_nets);
+	mutex_unlock(&msgpipe_stats_lock);
+	return 0;
+}
+
+/**
+ * msgpipe_stats_net_exit() - keep a namespace's totals, free its counters
+ * @mn: its engine; nothing of it counts any more
+ */
+void msgpipe_stats_net_exit(struct msgpipe_net *mn)
+{
+	int i;
+
+	mutex_lock(&msgpipe_stats_lock);
+	for (i = 0; i < MSGPIPE_STAT_NR; i++)
+		msgpipe_stats_gone[i] += msgpipe_stat_sum(mn->stats, i);
+	list_del(&mn->stats_node);
+	mutex_unlock(&msgpipe_stats_lock);
+	free_percpu(mn->stats);
 }
 
 static struct dentry *msgpipe_debugfs;
@@ -135,7 +199,7 @@ static int msgpipe_stats_show(struct seq_file *m, void *v)
 
 	for (i = 0; i < MSGPIPE_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", msgpipe_stat_names[i],
-			   (long long)atomic64_read(&msgpipe_stats[i]));
+			   (long long)msgpipe_stat_read(NULL, i));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(msgpipe_stats);

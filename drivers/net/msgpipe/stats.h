@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Module-wide object counters of the host, published read-only in
- * debugfs (msgpipe/stats) so tests can check that everything returns to
- * zero after teardown.
+ * The host's object counters, per network namespace and per CPU: netlink
+ * reads a namespace's, debugfs (msgpipe/stats) the sum over every
+ * namespace, so tests can check that everything returns to zero after
+ * teardown.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
 #ifndef _MSGPIPE_STATS_H
 #define _MSGPIPE_STATS_H
 
-#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include "msgpipe.h"
 
 /* Gauges (G) must read 0 when no socket and no pipe exists; totals (T)
  * only grow.
@@ -104,21 +106,30 @@ enum msgpipe_stat {
 	MSGPIPE_STAT_NR,
 };
 
-extern atomic64_t msgpipe_stats[MSGPIPE_STAT_NR];
+/**
+ * struct msgpipe_stats - one CPU's share of a namespace's counters
+ * @v: by enum msgpipe_stat; a gauge is the sum over the CPUs
+ */
+struct msgpipe_stats {
+	s64 v[MSGPIPE_STAT_NR];
+};
 
-static inline void msgpipe_stat_add(enum msgpipe_stat s, s64 v)
+static inline void msgpipe_stat_add(struct msgpipe_net *mn,
+				    enum msgpipe_stat s, s64 v)
 {
-	atomic64_add(v, &msgpipe_stats[s]);
+	this_cpu_add(mn->stats->v[s], v);
 }
 
-static inline void msgpipe_stat_inc(enum msgpipe_stat s)
+static inline void msgpipe_stat_inc(struct msgpipe_net *mn,
+				    enum msgpipe_stat s)
 {
-	atomic64_inc(&msgpipe_stats[s]);
+	this_cpu_inc(mn->stats->v[s]);
 }
 
-static inline void msgpipe_stat_dec(enum msgpipe_stat s)
+static inline void msgpipe_stat_dec(struct msgpipe_net *mn,
+				    enum msgpipe_stat s)
 {
-	atomic64_dec(&msgpipe_stats[s]);
+	this_cpu_dec(mn->stats->v[s]);
 }
 
 extern unsigned int msgpipe_fail_repin;
@@ -135,7 +146,9 @@ static inline bool msgpipe_fault_take(unsigned int *shots)
 }
 
 const char *msgpipe_stat_name(int i);
-s64 msgpipe_stat_read(int i);
+s64 msgpipe_stat_read(struct msgpipe_net *mn, int i);
+int msgpipe_stats_net_init(struct msgpipe_net *mn);
+void msgpipe_stats_net_exit(struct msgpipe_net *mn);
 int msgpipe_stats_init(void);
 void msgpipe_stats_exit(void);
 

@@ -30,15 +30,16 @@
 
 /**
  * msgpipe_txchunk_free() - free a chunk record and its copy
- * @c: the chunk, off any list
+ * @mn: its message's namespace
+ * @c:  the chunk, off any list
  */
-void msgpipe_txchunk_free(struct msgpipe_txchunk *c)
+void msgpipe_txchunk_free(struct msgpipe_net *mn, struct msgpipe_txchunk *c)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->nr_pages; i++)
 		put_page(c->pages[i]);
-	msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, -(s64)c->nr_pages);
+	msgpipe_stat_add(mn, MSGPIPE_STAT_TX_PAGES, -(s64)c->nr_pages);
 	kfree(c);
 }
 
@@ -53,13 +54,13 @@ void msgpipe_txmsg_put(struct msgpipe_txmsg *m)
 	if (!refcount_dec_and_test(&m->refs))
 		return;
 	list_for_each_entry_safe(c, tmp, &m->chunks, node)
-		msgpipe_txchunk_free(c);
+		msgpipe_txchunk_free(m->mn, c);
 	msgpipe_pin_owner_release(&m->po);
 	msgpipe_ioc_done_free(m->done);
 	kfree_skb(m->note);
 	kfree(m->iov);
+	msgpipe_stat_dec(m->mn, MSGPIPE_STAT_TX_MSGS_OPEN);
 	kfree(m);
-	msgpipe_stat_dec(MSGPIPE_STAT_TX_MSGS_OPEN);
 }
 
 static struct msgpipe_txmsg *msgpipe_txmsg_new(struct msgpipe_sock *msk,
@@ -75,10 +76,11 @@ static struct msgpipe_txmsg *msgpipe_txmsg_new(struct msgpipe_sock *msk,
 	if (!m)
 		return NULL;
 	refcount_set(&m->refs, 1);
+	m->mn = msk->mn;
 	INIT_LIST_HEAD(&m->chunks);
 	m->len = len;
 	m->zc = zc;
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_MSGS_OPEN);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_MSGS_OPEN);
 	if (src && src->done) {
 		/* Completes into the ioctl's queue, never the error queue. */
 		m->done = src->done;
@@ -190,7 +192,7 @@ static struct msgpipe_txbuf *msgpipe_tx_pin(struct msgpipe_sock *msk,
 	for (i = 0; i < n; i++)
 		np += msgpipe_desc_span(offset_in_page(addr[i]), size[i]);
 	*errp = -ENOMEM;
-	txb = msgpipe_txbuf_alloc(msk, n, np);
+	txb = msgpipe_txbuf_alloc(msk->mn, msk, n, np);
 	if (!txb)
 		return NULL;
 	np = 0;
@@ -252,7 +254,7 @@ static struct msgpipe_txbuf *msgpipe_tx_ref(struct msgpipe_sock *msk,
 	struct msgpipe_txbuf *txb;
 	unsigned int i;
 
-	txb = msgpipe_txbuf_alloc(msk, 1, c->nr_pages);
+	txb = msgpipe_txbuf_alloc(msk->mn, msk, 1, c->nr_pages);
 	if (!txb)
 		return NULL;
 	for (i = 0; i < c->nr_pages; i++) {
@@ -311,7 +313,7 @@ int msgpipe_tx_post_chunk(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 		msgpipe_txbuf_free(txb);
 		return err;
 	}
-	msgpipe_stat_add(m->zc ? MSGPIPE_STAT_TX_ZC_BYTES :
+	msgpipe_stat_add(msk->mn, m->zc ? MSGPIPE_STAT_TX_ZC_BYTES :
 			 MSGPIPE_STAT_TX_COPY_BYTES, retx ? 0 : c->len);
 	return 0;
 }
@@ -330,7 +332,7 @@ void msgpipe_txmsg_trim(struct msgpipe_txmsg *m, u64 upto)
 						  node)) &&
 	       c->stream + c->len <= upto) {
 		list_del(&c->node);
-		msgpipe_txchunk_free(c);
+		msgpipe_txchunk_free(m->mn, c);
 	}
 }
 
@@ -387,21 +389,21 @@ static struct msgpipe_txchunk *msgpipe_txchunk_new(struct msgpipe_txmsg *m,
 		if (!c->pages[i])
 			break;
 		c->nr_pages++;
-		msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, 1);
+		msgpipe_stat_add(m->mn, MSGPIPE_STAT_TX_PAGES, 1);
 		if (src && src->nparts) {
 			int err = msgpipe_txchunk_read(src, c->pages[i], k);
 
 			if (err) {
-				msgpipe_txchunk_free(c);
+				msgpipe_txchunk_free(m->mn, c);
 				return ERR_PTR(err);
 			}
 		} else if (copy_page_from_iter(c->pages[i], 0, k, from) != k) {
-			msgpipe_txchunk_free(c);
+			msgpipe_txchunk_free(m->mn, c);
 			return ERR_PTR(-EFAULT);
 		}
 	}
 	if (i < n) {
-		msgpipe_txchunk_free(c);
+		msgpipe_txchunk_free(m->mn, c);
 		return ERR_PTR(-ENOMEM);
 	}
 	return c;
@@ -497,7 +499,7 @@ static int msgpipe_tx_memlock_wait(struct msgpipe_sock *msk,
 
 	if (!atomic_read(&msk->tx_pinned))
 		return -ENOBUFS;
-	msgpipe_stat_inc(MSGPIPE_STAT_MEMLOCK_WAITS);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_MEMLOCK_WAITS);
 	err = wait_event_killable(msk->mn->pin_wq,
 				  !atomic_read(&msk->tx_pinned) ||
 				  msgpipe_pin_memlock_room(&m->po, pages));
@@ -530,7 +532,7 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 		 */
 		if (m->voided) {
 			mutex_unlock(&msk->tx_lock);
-			msgpipe_txchunk_free(c);
+			msgpipe_txchunk_free(m->mn, c);
 			return m->status;
 		}
 		c->stream = msk->tx_stream;
@@ -548,7 +550,7 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 				refcount_dec(&m->refs);	/* the sender's remains */
 			}
 			mutex_unlock(&msk->tx_lock);
-			msgpipe_txchunk_free(c);
+			msgpipe_txchunk_free(m->mn, c);
 			/* -EAGAIN: lost a race for the namespace's pin cap. */
 			if (err == -EAGAIN && m->zc)
 				continue;
@@ -565,7 +567,7 @@ static int msgpipe_tx_chunks(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 		}
 		msk->tx_stream += n;
 		mutex_unlock(&msk->tx_lock);
-		msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED, n);
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_UNACKED, n);
 		off += n;
 	}
 	return 0;
@@ -659,8 +661,8 @@ int msgpipe_session_send(struct msgpipe_sock *msk, struct msghdr *msg,
 	}
 	msk->tx_seq = m->seq;
 	msgpipe_txmsg_put(m);
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_MSGS);
-	msgpipe_stat_add(MSGPIPE_STAT_TX_BYTES, len);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_MSGS);
+	msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_BYTES, len);
 	err = len;
 out_unlock:
 	mutex_unlock(&msk->tx_mutex);

@@ -18,13 +18,15 @@
 
 /**
  * msgpipe_txbuf_alloc() - a frame with room for descriptors and pages
+ * @mn:      the namespace whose counters count it
  * @msk:     the session (a reference is taken), or NULL
  * @nr_desc: descriptors
  * @nr_pages: page slots
  *
  * Return: the zeroed frame, or NULL.
  */
-struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_sock *msk,
+struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_net *mn,
+					  struct msgpipe_sock *msk,
 					  unsigned int nr_desc,
 					  unsigned int nr_pages)
 {
@@ -40,10 +42,11 @@ struct msgpipe_txbuf *msgpipe_txbuf_alloc(struct msgpipe_sock *msk,
 			return NULL;
 		}
 	}
+	txb->mn = mn;
 	txb->msk = msk;
 	if (msk)
 		sock_hold(&msk->sk);
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_BUFS);
+	msgpipe_stat_inc(mn, MSGPIPE_STAT_TX_BUFS);
 	return txb;
 }
 
@@ -65,10 +68,10 @@ void msgpipe_txbuf_free(struct msgpipe_txbuf *txb)
 			put_page(txb->pages[i]);
 	}
 	if (txb->owned)
-		msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, -(s64)txb->nr_pages);
+		msgpipe_stat_add(txb->mn, MSGPIPE_STAT_TX_PAGES, -(s64)txb->nr_pages);
 	if (txb->msg)
 		msgpipe_txmsg_put(txb->msg);
-	msgpipe_stat_dec(MSGPIPE_STAT_TX_BUFS);
+	msgpipe_stat_dec(txb->mn, MSGPIPE_STAT_TX_BUFS);
 	if (txb->msk)
 		sock_put(&txb->msk->sk);
 	kfree(txb->desc);
@@ -103,7 +106,7 @@ int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
 	struct msgpipe_txbuf *txb;
 	struct page *page;
 
-	txb = msgpipe_txbuf_alloc(msk, n ? 1 : 0, n ? 1 : 0);
+	txb = msgpipe_txbuf_alloc(pipe->mn, msk, n ? 1 : 0, n ? 1 : 0);
 	if (!txb)
 		return -ENOMEM;
 	txb->tx.frame = *f;
@@ -121,7 +124,7 @@ int msgpipe_tx_ctrl(struct msgpipe_sock *msk, struct msgpipe_pipe *pipe,
 		txb->pages[0] = page;
 		txb->nr_pages = 1;
 		txb->owned = true;
-		msgpipe_stat_add(MSGPIPE_STAT_TX_PAGES, 1);
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_PAGES, 1);
 		msgpipe_wire_sack_encode(r, n, page_address(page));
 		txb->desc[0] = (struct msgpipe_desc) {
 			.size = n * sizeof(struct msgpipe_sack),
@@ -176,7 +179,7 @@ void msgpipe_session_refuse(struct msgpipe_pipe *pipe, u32 dst, int err)
 		.type = MSGPIPE_T_REFUSE, .dst_sid = dst, .window = -err,
 	};
 
-	msgpipe_stat_inc(MSGPIPE_STAT_REFUSED);
+	msgpipe_stat_inc(pipe->mn, MSGPIPE_STAT_REFUSED);
 	msgpipe_tx_ctrl(NULL, pipe, &f, NULL, 0);
 }
 
@@ -194,7 +197,7 @@ int msgpipe_tx_void(struct msgpipe_sock *msk, struct msgpipe_txmsg *m)
 
 	if (!pipe)
 		return -ENOTCONN;
-	txb = msgpipe_txbuf_alloc(msk, 0, 0);
+	txb = msgpipe_txbuf_alloc(msk->mn, msk, 0, 0);
 	if (!txb)
 		return -ENOMEM;
 	txb->tx.frame = (struct msgpipe_frame) {
@@ -206,7 +209,7 @@ int msgpipe_tx_void(struct msgpipe_sock *msk, struct msgpipe_txmsg *m)
 		.stream_seq = m->stream,
 		.total_len = m->len,
 	};
-	msgpipe_stat_inc(MSGPIPE_STAT_TX_VOIDED);
+	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_TX_VOIDED);
 	return msgpipe_txbuf_post(pipe, txb);
 }
 
@@ -230,7 +233,7 @@ void msgpipe_tx_void_msg(struct msgpipe_sock *msk, struct msgpipe_txmsg *m,
 	m->status = err;
 	m->voided = true;
 	if (end > msk->tx_stream) {
-		msgpipe_stat_add(MSGPIPE_STAT_TX_UNACKED, end - msk->tx_stream);
+		msgpipe_stat_add(msk->mn, MSGPIPE_STAT_TX_UNACKED, end - msk->tx_stream);
 		WRITE_ONCE(msk->tx_stream, end);
 	}
 	msgpipe_tx_void(msk, m);

@@ -426,7 +426,7 @@ static int msa_rx_payload(struct msa_conn *conn, const struct msgpipe_frame *f,
 	unsigned int i;
 	int err;
 
-	buf = msgpipe_rxbuf_alloc(f->chunk_len);
+	buf = msgpipe_rxbuf_alloc(conn->mp->ap.host, f->chunk_len);
 	if (!buf)
 		return -ENOMEM;
 	for (i = 0; i < buf->nr_pages; i++) {

@@ -149,6 +149,9 @@ static void nl_corpus(const char *dir)
 	req_start(&r, FUZZ_NL_STATS);
 	req_str(&r, MSGPIPE_A_STAT_NAME, "abcdefghijklmnopqrstuvwxyz012345");
 	req_write(dir, "stats_longest", &r);
+	req_start(&r, FUZZ_NL_STATS);
+	req_put(&r, MSGPIPE_A_STAT_ALL, "", 0);
+	req_write(dir, "stats_get_all", &r);
 	req_start(&r, FUZZ_NL_AGENT_GET);
 	req_str(&r, MSGPIPE_A_AGENT_NAME, "soft");
 	req_write(dir, "agent_get", &r);

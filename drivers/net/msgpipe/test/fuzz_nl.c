@@ -95,6 +95,8 @@ static bool attr_valid(const struct nla_policy *pt, const struct nlattr *nla)
 
 	if (nla->nla_type & NLA_F_NESTED)
 		return false;
+	if (pt->type == NLA_FLAG)	/* present or not: no payload */
+		return len == 0;
 	if (pt->type == NLA_NUL_STRING) {
 		/* A C string of at most pt->len bytes, one NUL may follow. */
 		if (len < 1 || !memchr(d, '\0', len))
@@ -226,6 +228,9 @@ static void check_accepted(int kind, struct nlattr **tb)
 			break;
 		case MSGPIPE_A_PIPE_KEEP:
 			ok = nla_len(nla) == 1 && nla_get_u8(nla) <= 1;
+			break;
+		case MSGPIPE_A_STAT_ALL:
+			ok = nla_len(nla) == 0;
 			break;
 		case MSGPIPE_A_STAT_NAME:
 			ok = name_fits(nla, 32);
