@@ -110,30 +110,35 @@ static struct nla_policy attr_policy[MSGPIPE_A_MAX + 1] = {
 static const char * const security_names[] = { "none", "tls", "mtls", "psk" };
 static const char * const listen_names[] = { "auto", "on", "off" };
 
-static int parse_security(const char *s, uint8_t *v)
+/* parse_enum: the index of @s in @names (what a KEY of @what takes). */
+static int parse_enum(const char *what, const char * const *names, size_t n,
+		      const char *s, uint8_t *v)
 {
-	uint8_t i;
+	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(security_names); i++)
-		if (!strcmp(s, security_names[i])) {
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i])) {
 			*v = i;
 			return 0;
 		}
-	fprintf(stderr, "msgpipectl: security is none, tls, mtls or psk, not %s\n", s);
+	fprintf(stderr, "msgpipectl: %s is", what);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? (i + 1 == n ? " or" : ",") : "",
+			names[i]);
+	fprintf(stderr, ", not %s\n", s);
 	return -1;
+}
+
+static int parse_security(const char *s, uint8_t *v)
+{
+	return parse_enum("security", security_names,
+			  ARRAY_SIZE(security_names), s, v);
 }
 
 static int parse_listen(const char *s, uint8_t *v)
 {
-	uint8_t i;
-
-	for (i = 0; i < ARRAY_SIZE(listen_names); i++)
-		if (!strcmp(s, listen_names[i])) {
-			*v = i;
-			return 0;
-		}
-	fprintf(stderr, "msgpipectl: listen is auto, on or off, not %s\n", s);
-	return -1;
+	return parse_enum("listen", listen_names, ARRAY_SIZE(listen_names),
+			  s, v);
 }
 
 static void print_usage(FILE *f)
