@@ -25,8 +25,8 @@ setup_pair || exit 1
 # must carry 1 % or more, as netlink.sh asks: a pipe that does not stripe
 # has one.
 ONE=67108864
-# Kept, so that its counters outlive the session. (B's engine listens from
-# its first listen(): a server it keeps.)
+# Kept, so that its counters outlive the session. (B accepts pipes while
+# a root process listens there: a server it keeps.)
 nb "$BIN/mp_xfer" server --port 4399 > "$T/keep.srv" 2>&1 &
 wait_listening "$T/keep.srv"
 check "a kept pipe of 8 connections" na "$BIN/msgpipectl" pipe add $ADDR_B keep on

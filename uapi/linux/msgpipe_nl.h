@@ -158,7 +158,7 @@ enum {
 	MSGPIPE_CMD_PIPE_SET,		/* admin: change a pipe */
 	MSGPIPE_CMD_CONN_GET,		/* dump: connections (of one pipe) */
 	MSGPIPE_CMD_SESSION_GET,	/* do: one session; dump: all */
-	MSGPIPE_CMD_STATS_GET,		/* do: the module's counters */
+	MSGPIPE_CMD_STATS_GET,		/* do: the namespace's counters */
 	MSGPIPE_CMD_DEFAULTS_GET,	/* do: the namespace's defaults */
 	MSGPIPE_CMD_DEFAULTS_SET,	/* admin: change them */
 	MSGPIPE_CMD_PIPE_NTF,		/* event: a pipe changed state */
