@@ -23,6 +23,8 @@ setup_pair || exit 1
 CTL=$BIN/msgpipectl
 # jq, not python: python's start costs seconds on the debug kernel.
 jq_() { jq -r "$1"; }
+# "${nobody[@]}" CMD...: CMD as a local user without any capability.
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 
 check "the default is 1 connection per pipe" \
 	test "$(na $CTL -j defaults show | jq_ '.[0].conns')" = 1
@@ -78,12 +80,11 @@ check "agent show counts A's pipe in A, none in the third namespace" \
 	test "$(na $CTL -j agent show soft | jq_ '.[0].pipes')/$(ip netns exec "$NSC" $CTL -j agent show soft | jq_ '.[0].pipes')" = 1/0
 check "stats all: the admin reads the sum over the namespaces" \
 	test "$(ip netns exec "$NSC" $CTL -j stats all tx_msgs | jq_ '.[0].tx_msgs')" = 4
-ip netns exec "$NSC" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	--inh-caps=-all $CTL stats all 2> "$T/err" > /dev/null
+ip netns exec "$NSC" "${nobody[@]}" $CTL stats all 2> "$T/err" > /dev/null
 check "a user cannot read every namespace's ($(cat "$T/err"))" \
 	grep -q "not permitted" "$T/err"
-check "but reads its own" ip netns exec "$NSC" setpriv --reuid=65534 \
-	--regid=65534 --clear-groups --inh-caps=-all $CTL stats tx_msgs
+check "but reads its own" \
+	ip netns exec "$NSC" "${nobody[@]}" $CTL stats tx_msgs
 ip netns del "$NSC"
 # The connections' send threads take frames from one ring as they get the
 # CPU: under load one may get none of the 131, so half of them is the bar.
@@ -178,8 +179,6 @@ check "B's listener closed with its last listening socket and accepted pipe" \
 	listeners 0
 check "listen is auto by default" \
 	test "$(nb $CTL -j defaults show | jq_ '.[0].listen')" = auto
-# nobody: no capability, as a local user.
-nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 # server NAME PORT [nobody]: an mp_xfer server in B; its pid in $spid.
 server() {
 	ip netns exec "$NSB" ${3:+"${nobody[@]}"} "$BIN/mp_xfer" server \

@@ -89,7 +89,7 @@ struct msgpipe_rdm *msgpipe_rdm_alloc(struct msgpipe_sock *msk)
 	if (!rdm)
 		return NULL;
 	rdm->msk = msk;
-	rdm->mn = msk->mn;
+	rdm->mn = mn;
 	mutex_init(&rdm->mutex);
 	spin_lock_init(&rdm->lock);
 	rdm->tun = mn->rdm_tun;
