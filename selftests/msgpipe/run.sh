@@ -26,6 +26,7 @@
 # did not run because the deadline came is a failure.
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/nap.sh"
 MODDIR=${MP_MODDIR:?}
 RESULTS=${MP_RESULTS:-/tmp}
 # No test may take longer than this (seconds of the host's clock, which
@@ -206,9 +207,11 @@ kill_tree() {
 }
 
 # run_limited TEST: run_one under its limit (limit_of, set in $limit); 124
-# when it had to be killed.
+# when it had to be killed. Waited for, not polled: a /bin/sleep every
+# half second, each a process started, took the guest's one processor
+# from the test for all of its run.
 run_limited() {
-	local pid end
+	local pid wd done rc
 	# Under CI's clock (MP_DEADLINE: every test ends by then) a stuck
 	# test is stopped in time.
 	limit=$(limit_of "$1")
@@ -216,31 +219,33 @@ run_limited() {
 	   [ $((MP_DEADLINE - $(date +%s))) -lt "$limit" ]; then
 		limit=$((MP_DEADLINE - $(date +%s)))
 	fi
-	end=$((SECONDS + limit))
 	run_one "$1" &
 	pid=$!
-	# By the clock: under TCG each sleep costs far more than it says.
-	while [ $SECONDS -lt $end ]; do
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.5
-	done
-	if kill -0 $pid 2>/dev/null; then
-		dump_stuck
-		# Faults off first: a marked task killed by SIGKILL keeps its
-		# mark as it exits, and a failure there (closing its binary
-		# on 9p) would break the VM's root for every later test.
-		faults_off
-		kill_tree $pid
-		wait $pid 2>/dev/null
-		# fuzz.sh's, which its own trap did not get to restore.
-		echo "$MODPROBE" > /proc/sys/kernel/modprobe
-		for ns in $(ip netns list | awk '{ print $1 }'); do
-			ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
-			ip netns del "$ns"
-		done
-		return 124
+	# The watchdog: its end first means the test is stuck. The guest's
+	# clock is the host's (vm.sh gives it the TSC's rate).
+	command sleep "$limit" &
+	wd=$!
+	wait -n -p done $pid $wd
+	rc=$?
+	if [ "$done" = "$pid" ]; then
+		kill $wd 2>/dev/null
+		wait $wd 2>/dev/null
+		return $rc
 	fi
-	wait $pid
+	dump_stuck
+	# Faults off first: a marked task killed by SIGKILL keeps its mark
+	# as it exits, and a failure there (closing its binary on 9p) would
+	# break the VM's root for every later test.
+	faults_off
+	kill_tree $pid
+	wait $pid 2>/dev/null
+	# fuzz.sh's, which its own trap did not get to restore.
+	echo "$MODPROBE" > /proc/sys/kernel/modprobe
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns"
+	done
+	return 124
 }
 
 MODPROBE=$(cat /proc/sys/kernel/modprobe)
