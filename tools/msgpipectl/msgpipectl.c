@@ -3,17 +3,22 @@
  * msgpipectl: configure and watch msgpipe over its generic netlink family:
  * pipes, their connections, sessions, counters, namespace defaults, the
  * sending agents' knobs and events. Grammar "msgpipectl [options] OBJECT VERB [ARGS]"; -j prints
- * JSON (json-c), -p pretty JSON. Errors carry the kernel's extack text.
+ * JSON (json-c), -p pretty JSON, -n works in another network namespace.
+ * Errors carry the kernel's extack text.
  *
  * Copyright (c) 2026 The msgpipe authors
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -143,7 +148,7 @@ static int parse_listen(const char *s, uint8_t *v)
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: msgpipectl [-j] [-p] OBJECT VERB [ARGS]\n"
+	fputs("usage: msgpipectl [-j] [-p] [-n NETNS] OBJECT VERB [ARGS]\n"
 	      "  pipe add PEER [conns N] [keep on|off] [security none|tls|mtls|psk]\n"
 	      "                                          open a pipe (IPv4 or IPv6 peer)\n"
 	      "  pipe del ID                             close a pipe, reset its sessions\n"
@@ -163,6 +168,8 @@ static void print_usage(FILE *f)
 	      "                                          handshake events; with handshake also\n"
 	      "                                          the requests to msgpiped (never answered)\n"
 	      "options: -j/--json  JSON output   -p/--pretty  pretty JSON   -h/--help\n"
+	      "         -n/--netns NETNS  in that network namespace (a name of\n"
+	      "                           ip netns, or a path)\n"
 	      "`msgpipectl OBJECT -h` shows one object's verbs.\n", f);
 }
 
@@ -952,19 +959,52 @@ static int cmd_monitor(int argc, char **argv)
 	}
 }
 
+/*
+ * netns_enter: move into the network namespace NAME (as `ip netns` names
+ * it, under /run/netns) or PATH (one with a slash), as `ip -n` does; the
+ * netlink socket opened afterwards talks to that namespace's msgpipe.
+ */
+static int netns_enter(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "msgpipectl: netns %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "msgpipectl: netns %s: %s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *obj;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jph", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpn:h", lopts, NULL)) != -1) {
 		switch (c) {
+		case 'n':
+			if (netns_enter(optarg))
+				return EXIT_ERR;
+			break;
 		case 'j':
 			ctl.json = true;
 			break;
