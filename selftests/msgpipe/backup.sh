@@ -64,7 +64,7 @@ serve() {	# serve PORT STORE [ARGS]: start a server in B, set $srv
 	shift 2
 	nb $MB serve --store $store --port $port "$@" > $T/srv.$port 2>&1 &
 	for i in $(seq 600); do
-		if grep -q listening $T/srv.$port; then
+		if file_has $T/srv.$port listening; then
 			srv=$(pgrep -f "serve --store $store --port $port")
 			return 0
 		fi

@@ -37,7 +37,7 @@ check "defaults set conns 0: exit 1 with the kernel's reason ($(cat "$T/err"))" 
 
 na $CTL -j monitor > "$T/events" 2> "$T/mon.err" &
 mon=$!
-for i in $(seq 300); do grep -q monitoring "$T/mon.err" && break; sleep 0.1; done
+for i in $(seq 300); do file_has "$T/mon.err" monitoring && break; sleep 0.1; done
 grep -q monitoring "$T/mon.err" || fail "the monitor did not start ($(cat "$T/mon.err"))"
 
 nb "$BIN/mp_xfer" server --report --port 4500 > "$T/s.srv" 2>&1 &

@@ -23,13 +23,12 @@ setup_pair || exit 1
 knob msgpipe pin_cap_kb 8192
 knob msgpipe_soft max_inflight_kb 4096
 # Sampled by bash alone, no process started (each costs more than the
-# 20 ms between samples); read -t on a pipe nobody writes is the sleep.
-(exec 3<> <(:)
-while :; do
+# 20 ms between samples; lib.sh's sleep is bash's too).
+(while :; do
 	stat_to p /sys/kernel/debug/msgpipe/stats pinned_pages
 	stat_to f /sys/kernel/debug/msgpipe_soft/stats inflight_bytes
 	echo "${p:-none} ${f:-none}"
-	read -r -t 0.02 -u 3
+	sleep 0.02
 done) > "$T/samples" &
 sampler=$!
 transfer cap --port 4200 --bufsize 1048576 --rcvbuf 67108864 -- \

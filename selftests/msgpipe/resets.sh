@@ -75,7 +75,7 @@ log "$(grep '^received' "$T/rst.srv")"
 # Needs a kernel that can destroy sockets (CONFIG_INET_DIAG_DESTROY: the
 # stock one; the shared debug kernel cannot, and the log says so).
 late_report() {
-	local old l0 end crc src
+	local old l0 end crc src o s
 	nb nft -f - << 'NFT' || { fail "nft: cannot drop RSTs in B"; return; }
 table inet mp_rst {
 	chain in {
@@ -100,7 +100,8 @@ NFT
 	exec 7> "$T/hold"	# the client holds its session open until closed
 	# The session is up and idle once its messages were acknowledged.
 	end=$((SECONDS + 120))
-	until [ "$(host_stat tx_msgs_open)" = 0 ] && [ "$(host_stat sessions)" = 2 ]; do
+	until stat_to o /sys/kernel/debug/msgpipe/stats tx_msgs_open && [ "$o" = 0 ] &&
+	      stat_to s /sys/kernel/debug/msgpipe/stats sessions && [ "$s" = 2 ]; do
 		[ $SECONDS -lt $end ] || { fail "late: the messages did not arrive"; return; }
 		sleep 0.2
 	done

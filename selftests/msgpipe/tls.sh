@@ -142,7 +142,7 @@ chunk=$(cat "$T/chunk")
 for i in $(seq $(scaled 256)); do printf '%s' "$chunk"; done > "$T/payload"
 nb tcpdump -i veth-b -U -w "$T/cap.pcap" tcp > "$T/tcpdump.log" 2>&1 &
 cap=$!
-for i in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.1; done
+for i in $(seq 100); do file_has "$T/tcpdump.log" listening && break; sleep 0.1; done
 d0=$(host_stat hs_done)
 check "mtls: pipe add with 4 connections" \
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls
@@ -172,7 +172,7 @@ check "mtls: and not once the payload's marker" \
 # The same capture sees the marker in a plain TCP copy: it could fail.
 nb tcpdump -i veth-b -U -w "$T/plain.pcap" tcp port 4701 > "$T/tcpdump.log" 2>&1 &
 cap=$!
-for i in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.1; done
+for i in $(seq 100); do file_has "$T/tcpdump.log" listening && break; sleep 0.1; done
 nb "$BIN/mp_xfer" server --tcp --port 4701 --out /dev/null > "$T/plain.srv" 2>&1 &
 spid=$!
 wait_listening "$T/plain.srv"
