@@ -80,27 +80,22 @@ nine_p_ok() {
 # leaves nothing behind, or (N past the end) works.
 rmmod msgpipe_soft && rmmod msgpipe || fail "could not unload before the test"
 faults 0	# probability 0: only fail-nth injects
-NTHS="$(seq 1 40) 50 60 80 100 130 160 200 250 300 400 500 700 1000 1500 2000 3000 5000"
-loads() {	# loads KO [DEP]: load KO with each Nth allocation failing
-	local n ok=0 bad=0 past=0 out
-	for n in $NTHS; do
-		out=$("$BIN/mp_load" --fail-nth $n "$1")
-		case $? in
-		0)	ok=$((ok + 1))
-			case $out in *"not reached"*) past=$((past + 1)) ;; esac
-			rmmod "$(basename "$1" .ko)" ||
-				fail "rmmod after a load with fault $n"
-			;;
-		1)	bad=$((bad + 1))
-			echo "$out" >> "$T/insmod" ;;
-		*)	fail "mp_load: $out" ;;
-		esac
-		nine_p_ok
-		[ $past -ge 2 ] && break	# past the last allocation
-	done
-	log "$(basename "$1"): $bad loads failed cleanly, $ok worked ($past with no fault reached)"
-	check "$(basename "$1"): the early faults failed the load, the last ones did not" \
-		test $bad -gt 0 -a $past -gt 0
+NTHS="$(seq -s, 1 40),50,60,80,100,130,160,200,250,300,400,500,700,1000,1500,2000,3000,5000"
+# loads KO: load KO with each Nth allocation failing, each load that worked
+# unloaded again; one mp_load walks the list.
+loads() {
+	local ko=${1##*/} ok bad past
+
+	"$BIN/mp_load" --fail-nth "$NTHS" "$1" > "$T/walk" 2>&1 ||
+		fail "$ko: mp_load: $(tail -n 2 "$T/walk" | tr '\n' ' ')"
+	nine_p_ok
+	grep '^init_module:' "$T/walk" >> "$T/insmod"
+	bad=$(grep -c '^init_module:' "$T/walk")
+	ok=$(( $(grep -c '^fault ' "$T/walk") - bad ))
+	past=$(grep -c ': not reached$' "$T/walk")
+	log "$ko: $bad loads failed cleanly, $ok worked ($past with no fault reached)"
+	check "$ko: the early faults failed the load, the last ones did not" \
+		test "$bad" -gt 0 -a "$past" -gt 0
 }
 loads "$MP_MODDIR/msgpipe/msgpipe.ko"
 "$BIN/mp_load" "$MP_MODDIR/msgpipe/msgpipe.ko" || fail "load msgpipe"
@@ -131,7 +126,7 @@ reap_server() {
 listening_or_gone() {
 	local i
 	for i in $(seq 100); do
-		grep -q listening "$T/srv" 2>/dev/null && return 0
+		file_has "$T/srv" listening && return 0
 		kill -0 $spid 2>/dev/null || return 1
 		sleep 0.1
 	done

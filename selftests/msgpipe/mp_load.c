@@ -7,8 +7,15 @@
  * nothing but init_module(2) runs under faults (mp_faults.h says why that
  * matters). With --fail-nth it prints whether the fault was injected.
  *
- * usage: mp_load [--faults | --fail-nth N] MODULE.ko [PARAMS]
- * exit: 0 loaded, 1 init_module failed (errno printed), 2 usage or I/O
+ * --fail-nth takes a list (N,N,...): the module is loaded once per N, and
+ * unloaded (delete_module(2)) after each load that worked; the walk stops
+ * after the second load no fault reached (past the last allocation). One
+ * process walks the whole list: under TCG each process started costs half
+ * a second of the debug kernel's time.
+ *
+ * usage: mp_load [--faults | --fail-nth N[,N...]] MODULE.ko [PARAMS]
+ * exit: 0 loaded (with a list: every unload worked), 1 init_module failed
+ * (errno printed; with a list: never), 2 usage or I/O, 3 an unload failed
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -25,6 +32,45 @@
 #include <unistd.h>
 #include "mp_faults.h"
 
+static char outbuf[BUFSIZ];
+static const char usage[] =
+	"usage: mp_load [--faults | --fail-nth N[,N...]] MODULE.ko [PARAMS]\n";
+
+/*
+ * load_nth: init_module() with the Nth allocation of this thread failing
+ * (nfd: its fail-nth file); prints the outcome. 0 loaded, else errno; sets
+ * *reached when the fault was injected.
+ */
+static int load_nth(int nfd, int nth, void *image, size_t len,
+		    const char *params, bool *reached)
+{
+	char buf[16];
+	long rc;
+	int c, err;
+
+	c = snprintf(buf, sizeof(buf), "%d", nth);
+	if (pwrite(nfd, buf, c, 0) != c) {
+		perror("mp_load: fail-nth");
+		exit(2);
+	}
+	rc = syscall(SYS_init_module, image, (unsigned long)len, params);
+	err = rc ? errno : 0;
+	/* 0: the fault was injected; else how many calls were left. */
+	c = pread(nfd, buf, sizeof(buf) - 1, 0);
+	buf[c > 0 ? c : 0] = '\0';
+	*reached = !atoi(buf);
+	/* A count left over must not hit what follows (9p at exit). */
+	if (pwrite(nfd, "0", 1, 0) != 1) {
+		perror("mp_load: fail-nth reset");
+		_exit(3);
+	}
+	printf("fault %d: %s\n", nth, *reached ? "injected" : "not reached");
+	if (err)
+		printf("init_module: %s\n", strerror(err));
+	fflush(stdout);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -33,27 +79,32 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	bool faults = false;
-	int nth = 0, nfd = -1;
-	char buf[16];
+	const char *nths = NULL, *params, *base;
+	bool faults = false, reached, list;
+	int nfd, past = 0, c, fd, nth;
+	char name[64], *end;
 	struct stat st;
 	void *image;
-	int c, fd;
 	long rc;
 
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': faults = true; break;
-		case 'n': nth = atoi(optarg); break;
+		case 'f':
+			faults = true;
+			break;
+		case 'n':
+			nths = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: mp_load [--faults | --fail-nth N] MODULE.ko [PARAMS]\n");
+			fputs(usage, c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind >= argc || nth < 0) {
-		fprintf(stderr, "usage: mp_load [--faults | --fail-nth N] MODULE.ko [PARAMS]\n");
+	if (optind >= argc) {
+		fputs(usage, stderr);
 		return 2;
 	}
+	params = optind + 1 < argc ? argv[optind + 1] : "";
 	fd = open(argv[optind], O_RDONLY);
 	if (fd < 0 || fstat(fd, &st)) {
 		perror(argv[optind]);
@@ -69,32 +120,48 @@ int main(int argc, char **argv)
 		perror("mp_load: make-it-fail");
 		return 2;
 	}
-	if (nth) {
-		nfd = open("/proc/thread-self/fail-nth", O_RDWR);
-		c = snprintf(buf, sizeof(buf), "%d", nth);
-		if (nfd < 0 || mlockall(MCL_CURRENT) ||
-		    pwrite(nfd, buf, c, 0) != c) {
-			perror("mp_load: fail-nth");
+	if (!nths) {
+		rc = syscall(SYS_init_module, image, (unsigned long)st.st_size,
+			     params);
+		if (rc) {
+			printf("init_module: %s\n", strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	/* The name delete_module() takes: the file's, as rmmod derives it. */
+	base = strrchr(argv[optind], '/');
+	base = base ? base + 1 : argv[optind];
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+	list = strchr(nths, ',');
+	/* stdout's buffer locked in with the rest: printing allocates nothing. */
+	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
+	nfd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nfd < 0 || mlockall(MCL_CURRENT)) {
+		perror("mp_load: fail-nth");
+		return 2;
+	}
+	for (;;) {
+		nth = strtol(nths, &end, 10);
+		if (end == nths || nth <= 0 || (*end && *end != ',')) {
+			fputs(usage, stderr);
 			return 2;
 		}
-	}
-	rc = syscall(SYS_init_module, image, (unsigned long)st.st_size,
-		     optind + 1 < argc ? argv[optind + 1] : "");
-	if (nth) {
-		/* 0: the fault was injected; else how many calls were left. */
-		c = pread(nfd, buf, sizeof(buf) - 1, 0);
-		buf[c > 0 ? c : 0] = '\0';
-		printf("fault %d: %s\n", nth,
-		       atoi(buf) ? "not reached" : "injected");
-		/* A count left over must not hit the exit path (9p). */
-		if (pwrite(nfd, "0", 1, 0) != 1) {
-			perror("mp_load: fail-nth reset");
-			_exit(3);
+		if (load_nth(nfd, nth, image, st.st_size, params, &reached)) {
+			if (!list)
+				return 1;
+		} else if (list) {
+			if (syscall(SYS_delete_module, name, O_NONBLOCK)) {
+				printf("delete_module %s after fault %d: %s\n",
+				       name, nth, strerror(errno));
+				return 3;
+			}
+			if (!reached && ++past == 2)
+				break;
 		}
-	}
-	if (rc) {
-		printf("init_module: %s\n", strerror(errno));
-		return 1;
+		if (!*end)
+			break;
+		nths = end + 1;
 	}
 	return 0;
 }
