@@ -60,16 +60,13 @@ NFILES=$(find $FS/src/$TREE -type f | wc -l)
 log "tree $TREE: $NFILES files, $(du -sm $FS/src/$TREE | cut -f1) MiB, ready in $((SECONDS - t0)) s"
 
 serve() {	# serve PORT STORE [ARGS]: start a server in B, set $srv
-	local port=$1 store=$2 i
+	local port=$1 store=$2
 	shift 2
 	nb $MB serve --store $store --port $port "$@" > $T/srv.$port 2>&1 &
-	for i in $(seq 600); do
-		if file_has $T/srv.$port listening; then
-			srv=$(pgrep -f "serve --store $store --port $port")
-			return 0
-		fi
-		sleep 0.1
-	done
+	if wait_until 60 file_has $T/srv.$port listening; then
+		srv=$(pgrep -f "serve --store $store --port $port")
+		return 0
+	fi
 	tail -n 3 $T/srv.$port | sed 's/^/#   server: /'
 	return 1
 }

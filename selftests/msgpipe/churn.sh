@@ -37,7 +37,7 @@ gauges_idle() {
 	done
 }
 wait_idle() {
-	for i in $(seq 150); do gauges_idle && return 0; sleep 0.2; done
+	wait_until 30 gauges_idle && return 0
 	for g in socks sessions pipes tx_bufs rx_bufs pinned_pages; do
 		log "still: $g $(host_stat $g)"
 	done
@@ -125,10 +125,7 @@ ip netns exec "$NSC" "$BIN/mp_xfer" client --addr 10.78.0.2 --port 4903 \
 cpid=$!
 # Until the window closed: the client's unacknowledged bytes reach 0.
 sleep 3
-for i in $(seq 100); do
-	[ "$(host_stat tx_unacked_bytes)" = 0 ] && break
-	sleep 0.2
-done
+wait_until 20 host_is tx_unacked_bytes 0
 ip netns pids "$NSD" | xargs -r kill -9
 ip netns del "$NSD"
 t0=$SECONDS

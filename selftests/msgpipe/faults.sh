@@ -122,10 +122,11 @@ reap_server() {
 	wait $spid
 }
 # listening_or_gone: until the round's server listens (true) or, failed
-# under the faults, exits (false); at most 10 s.
+# under the faults, exits (false); at most 10 s (times MP_SCALE).
 listening_or_gone() {
-	local i
-	for i in $(seq 100); do
+	local end=$((SECONDS + 10 * MP_SCALE))
+
+	while [ $SECONDS -lt $end ]; do
 		file_has "$T/srv" listening && return 0
 		kill -0 $spid 2>/dev/null || return 1
 		sleep 0.1
@@ -195,7 +196,7 @@ idle() {
 		[ "$(host_stat $g)" = 0 ] || return 1
 	done
 }
-wait_idle() { for i in $(seq 300); do idle && return 0; sleep 0.2; done; return 1; }
+wait_idle() { wait_until 60 idle; }
 check "every gauge back to 0 once the faults stopped" wait_idle
 
 nb "$BIN/mp_xfer" server --port 5999 > "$T/srv" 2>&1 &

@@ -126,7 +126,7 @@ cleanup_pair() {
 # Segmentation offloads are off on every veth (the middlebox sees frames of
 # at most the MTU) and checksums are computed in software at the ends.
 setup_mbox() {
-	local ns dev i
+	local ns dev pid end
 	ip netns add "$NSA" && ip netns add "$NSB" && ip netns add "$NSM" || return 1
 	for ns in "$NSA" "$NSB" "$NSM"; do ip -n "$ns" link set lo up; done
 	ip link add veth-a netns "$NSA" type veth peer name mb-a netns "$NSM"
@@ -144,11 +144,12 @@ setup_mbox() {
 		--file-prefix=mbox$$ --log-level=lib.eal:error \
 		--vdev=net_af_packet0,iface=mb-a --vdev=net_af_packet1,iface=mb-b \
 		-- --ctl "$MBOX_CTL" > "$MBOX_DIR/mbox.log" 2>&1 &
-	# EAL starts in a few seconds under TCG; give it a minute.
-	for i in $(seq 600); do
-		file_has "$MBOX_DIR/mbox.log" '^mp_mbox: bridging' &&
-			return 0
-		kill -0 $! 2>/dev/null || break
+	# EAL starts in a few seconds under TCG; give it a minute (times
+	# MP_SCALE) while it runs.
+	pid=$!
+	end=$((SECONDS + 60 * MP_SCALE))
+	while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do
+		file_has "$MBOX_DIR/mbox.log" '^mp_mbox: bridging' && return 0
 		sleep 0.1
 	done
 	sed 's/^/# mbox: /' "$MBOX_DIR/mbox.log"
@@ -209,13 +210,9 @@ msgpiped_conf() {
 
 # msgpiped_start NS CONF LOG: msgpiped in NS, $MSGPIPED_PID, once it listens.
 msgpiped_start() {
-	local i
 	ip netns exec "$1" "$BIN/msgpiped" -f -v -c "$2" > "$3" 2>&1 &
 	MSGPIPED_PID=$!
-	for i in $(seq 100); do
-		file_has "$3" 'listening for handshakes' && return 0
-		sleep 0.1
-	done
+	wait_until 30 file_has "$3" 'listening for handshakes' && return 0
 	fail "msgpiped did not start in $1: $(cat "$3")"
 	return 1
 }
@@ -238,6 +235,8 @@ stat_to() {
 # stat FILE NAME: the same counter, printed.
 stat() { local v; stat_to v "$1" "$2" && echo "$v"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
+# host_is NAME VALUE: the host's counter NAME reads VALUE (no subshell).
+host_is() { local v; stat_to v /sys/kernel/debug/msgpipe/stats "$1" && [ "$v" = "$2" ]; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 
 # wait_live N [ID]: until A's pipe ID (by default its first) has N live
@@ -245,14 +244,13 @@ agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 # pipe add returns once the first connection is up, the others dial in the
 # background.
 wait_live() {
-	local i
-	for i in $(seq $((300 * MP_SCALE))); do
-		# The first line's "live N", read by bash: no jq started.
-		[[ "$(na "$BIN/msgpipectl" pipe show ${2:+"$2"})" =~ ^[^$'\n']*\ live\ ([0-9]+) ]] &&
-			[ "${BASH_REMATCH[1]}" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 live_is "$@"
+}
+# live_is N [ID]: A's pipe ID (by default its first) has N live connections
+# (the first line's "live N", read by bash: no jq started).
+live_is() {
+	[[ "$(na "$BIN/msgpipectl" pipe show ${2:+"$2"})" =~ ^[^$'\n']*\ live\ ([0-9]+) ]] &&
+		[ "${BASH_REMATCH[1]}" = "$1" ]
 }
 
 # counters: every counter that is not 0, host and agent, for a failure's log.
@@ -275,6 +273,20 @@ until_stat() {
 	return 0
 }
 
+# wait_until SECS COMMAND...: run COMMAND every tenth of a second until it
+# succeeds (true) or SECS seconds, MP_SCALE times that on the debug kernel,
+# passed (false). Bounded by the clock, not by a count of tries: a try
+# costs what its command costs, and that differs from kernel to kernel.
+wait_until() {
+	local end=$((SECONDS + $1 * MP_SCALE))
+
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
 # file_has FILE TEXT: a line of FILE holds TEXT (a glob; ^ at its start
 # anchors it), read by bash: the polling loops ask ten times a second, and
 # grep would be a process each time.
@@ -290,14 +302,10 @@ file_has() {
 	return 1
 }
 
-# Wait until a server printed "listening" into FILE.
+# wait_listening FILE: until a server printed "listening" into FILE, at most
+# 30 s (times MP_SCALE).
 wait_listening() {
-	local i
-	for i in $(seq 100); do
-		file_has "$1" listening && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 file_has "$1" listening
 }
 
 # transfer NAME SERVER_ARGS -- CLIENT_ARGS: run one session from A to B,

@@ -25,7 +25,7 @@ wait_listening "$T/srv" || fail "server did not listen"
 na "$BIN/mp_many" client --addr $ADDR_B --port 4600 --sessions $N --count 10 \
 	--maxsize 16384 > "$T/cli" 2>&1 &
 cpid=$!
-for i in $(seq 600); do file_has "$T/cli" "sessions open" && break; sleep 0.2; done
+wait_until 120 file_has "$T/cli" "sessions open"
 na $CTL -j pipe show > "$T/pipes"
 na $CTL -j session show > "$T/sessions"
 wait $cpid

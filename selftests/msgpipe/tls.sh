@@ -142,16 +142,13 @@ chunk=$(cat "$T/chunk")
 for i in $(seq $(scaled 256)); do printf '%s' "$chunk"; done > "$T/payload"
 nb tcpdump -i veth-b -U -w "$T/cap.pcap" tcp > "$T/tcpdump.log" 2>&1 &
 cap=$!
-for i in $(seq 100); do file_has "$T/tcpdump.log" listening && break; sleep 0.1; done
+wait_until 30 file_has "$T/tcpdump.log" listening
 d0=$(host_stat hs_done)
 check "mtls: pipe add with 4 connections" \
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls
 # Without that pipe the rest cannot run: say why and stop.
 [ $FAILS = 0 ] || { daemon_logs; exit 1; }
-for i in $(seq 200); do
-	[ "$(pipe_field live)" = 4 ] && break
-	sleep 0.1
-done
+wait_until 20 live_is 4
 check "mtls: 4 connections up, 8 handshakes done ($(( $(host_stat hs_done) - d0 )))" \
 	test $(( $(host_stat hs_done) - d0 )) = 8
 check "mtls: kTLS on both directions of each connection in A" \
@@ -172,7 +169,7 @@ check "mtls: and not once the payload's marker" \
 # The same capture sees the marker in a plain TCP copy: it could fail.
 nb tcpdump -i veth-b -U -w "$T/plain.pcap" tcp port 4701 > "$T/tcpdump.log" 2>&1 &
 cap=$!
-for i in $(seq 100); do file_has "$T/tcpdump.log" listening && break; sleep 0.1; done
+wait_until 30 file_has "$T/tcpdump.log" listening
 nb "$BIN/mp_xfer" server --tcp --port 4701 --out /dev/null > "$T/plain.srv" 2>&1 &
 spid=$!
 wait_listening "$T/plain.srv"
@@ -277,7 +274,7 @@ check "tamper: the connection was torn down ($(( $(agent_stat conn_failures) - t
 # debug kernel) are under way: the end that reads it closes that
 # connection, what it carried unacknowledged goes out on the others, and
 # the slot is redialed.
-for i in $(seq 100); do [ "$(pipe_field live)" = 4 ] && break; sleep 0.1; done
+wait_until 10 live_is 4
 a0=$(agent_stat tls_alerts)
 s0=$(agent_stat tls_alerts_sent)
 r0=$(host_stat reconnects)

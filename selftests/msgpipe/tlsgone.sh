@@ -27,10 +27,6 @@ mkcert b ca 'cn = "host-b"' "ip_address = $ADDR_B" tls_www_client tls_www_server
 msgpiped_conf "$T/a.conf" a
 msgpiped_conf "$T/b.conf" b
 
-live() {	# connections up in A's first pipe
-	na $CTL pipe show | awk '{ for (i = 1; i < NF; i++) if ($i == "live") { print $(i + 1); exit } }'
-}
-
 rounds=$(scaled 4 2)
 for round in $(seq $rounds); do
 	setup_pair || { fail "round $round: no namespaces"; break; }
@@ -40,7 +36,7 @@ for round in $(seq $rounds); do
 	wait_listening "$T/srv" || { fail "round $round: no server"; break; }
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls > /dev/null 2> "$T/err" ||
 		{ fail "round $round: pipe add: $(cat "$T/err")"; break; }
-	for i in $(seq 100); do [ "$(live)" = 4 ] && break; sleep 0.1; done
+	wait_until 10 live_is 4
 	cleanup_pair
 	wait
 	gone=$round

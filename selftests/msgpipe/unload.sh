@@ -23,7 +23,7 @@ na "$BIN/mp_xfer" client --addr $ADDR_B --port 4100 --sizes 1000 --hold \
 	< "$T/hold" > "$T/cli" 2>&1 &
 cpid=$!
 exec 9> "$T/hold"
-for i in $(seq 50); do file_has "$T/srv" '^msg' && break; sleep 0.1; done
+wait_until 20 file_has "$T/srv" '^msg'
 check "a message crossed before the unload" grep -q '^msg 1000 ' "$T/srv"
 
 check "rmmod msgpipe is refused while sockets are open" \
