@@ -4,6 +4,8 @@
 # messages of 12 bytes to 16 KiB, round robin; the server verifies every
 # byte and that each session's messages arrive in order, none missing,
 # none twice. msgpipectl shows the 1000 sessions on one pipe meanwhile.
+# On the debug kernel 250 sessions (lib.sh's MP_SCALE), through the same
+# paths.
 #
 #   +--------------------+  one pipe, 8 TCP  +--------------------+
 #   | netns A            |===================| netns B            |
@@ -15,7 +17,7 @@ T=$(mktemp -d)
 trap 'cleanup_pair' EXIT
 setup_pair || exit 1
 CTL=$BIN/msgpipectl
-N=1000
+N=$(scaled 1000 250)
 na $CTL defaults set conns 8
 
 nb "$BIN/mp_many" server --port 4600 --sessions $N --count 10 --maxsize 16384 \
