@@ -62,6 +62,7 @@ log "tree $TREE: $NFILES files, $(du -sm $FS/src/$TREE | cut -f1) MiB, ready in 
 serve() {	# serve PORT STORE [ARGS]: start a server in B, set $srv
 	local port=$1 store=$2
 	shift 2
+	: > $T/srv.$port	# a restart's: not the last server's "listening"
 	nb $MB serve --store $store --port $port "$@" > $T/srv.$port 2>&1 &
 	if wait_until 60 file_has $T/srv.$port listening; then
 		srv=$(pgrep -f "serve --store $store --port $port")

@@ -48,6 +48,7 @@ wait_idle() {
 unrec0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 t0=$SECONDS rounds=0 bad=0
 while [ $rounds -lt "$ROUNDS" ]; do
+	: > "$T/srv"	# each round's, not the last one's "listening"
 	nb "$BIN/mp_many" server --port 4900 --sessions 1000 --count 1 \
 		--maxsize 256 > "$T/srv" 2>&1 &
 	spid=$!

@@ -148,6 +148,7 @@ for r in $(seq "$ROUNDS"); do
 	pct=$(echo 1 2 5 10 | cut -d' ' -f$(( (r - 1) % 4 + 1 )))
 	faults $pct
 	# Not through nb(): $! must be mp_xfer itself, for the kill below.
+	: > "$T/srv"	# each round's, not the last one's "listening"
 	ip netns exec "$NSB" "$BIN/mp_xfer" server --faults --port $port \
 		> "$T/srv" 2>&1 &
 	spid=$!
@@ -199,6 +200,7 @@ idle() {
 wait_idle() { wait_until 60 idle; }
 check "every gauge back to 0 once the faults stopped" wait_idle
 
+: > "$T/srv"
 nb "$BIN/mp_xfer" server --port 5999 > "$T/srv" 2>&1 &
 spid=$!
 wait_listening "$T/srv" || fail "the server did not listen after the faults"

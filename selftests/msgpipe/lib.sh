@@ -210,6 +210,9 @@ msgpiped_conf() {
 
 # msgpiped_start NS CONF LOG: msgpiped in NS, $MSGPIPED_PID, once it listens.
 msgpiped_start() {
+	# Emptied here, not by the redirection: until the new daemon's shell
+	# opened it, the file still says what an earlier one printed.
+	: > "$3"
 	ip netns exec "$1" "$BIN/msgpiped" -f -v -c "$2" > "$3" 2>&1 &
 	MSGPIPED_PID=$!
 	wait_until 30 file_has "$3" 'listening for handshakes' && return 0
@@ -303,7 +306,8 @@ file_has() {
 }
 
 # wait_listening FILE: until a server printed "listening" into FILE, at most
-# 30 s (times MP_SCALE).
+# 30 s (times MP_SCALE). A file used before must be emptied (: > FILE)
+# before that server starts: its redirection may come after the first look.
 wait_listening() {
 	wait_until 30 file_has "$1" listening
 }

@@ -179,6 +179,7 @@ check "listen is auto by default" \
 	test "$(nb $CTL -j defaults show | jq_ '.[0].listen')" = auto
 # server NAME PORT [nobody]: an mp_xfer server in B; its pid in $spid.
 server() {
+	: > "$T/$1.srv"
 	ip netns exec "$NSB" ${3:+"${nobody[@]}"} "$BIN/mp_xfer" server \
 		--port "$2" --count 1 > "$T/$1.srv" 2>&1 &
 	spid=$!

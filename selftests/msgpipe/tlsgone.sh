@@ -32,6 +32,7 @@ for round in $(seq $rounds); do
 	setup_pair || { fail "round $round: no namespaces"; break; }
 	msgpiped_start "$NSA" "$T/a.conf" "$T/da.log" &&
 		msgpiped_start "$NSB" "$T/b.conf" "$T/db.log" || break
+	: > "$T/srv"	# each round's, not the last one's "listening"
 	nb "$BIN/mp_xfer" server --port 4708 > "$T/srv" 2>&1 &
 	wait_listening "$T/srv" || { fail "round $round: no server"; break; }
 	na $CTL pipe add $ADDR_B conns 4 keep on security mtls > /dev/null 2> "$T/err" ||
