@@ -22,6 +22,7 @@ want=$(sha256sum < "$T/file" | cut -d' ' -f1)
 run() {
 	# run NAME [--tcp]: one transfer; prints MB/s or fails.
 	local name=$1; shift
+	: > "$T/$name.out"	# a repeat's: not the last server's "listening"
 	nb "$BIN/mp_xfer" server --port 5000 --bufsize $MSG "$@" \
 		> "$T/$name.out" 2>&1 &
 	local spid=$!

@@ -120,6 +120,7 @@ check "BATCH pages reused ($(delta rdm_page_reuses) times)" \
 # 2. Throttling: 10 priority items (one batch each) to one destination,
 # each sent once the one before completed.
 throttled() {	# throttled MS: seconds the sender took
+	: > "$T/trecv"	# not the last call's "listening"
 	nb "$BIN/mp_rdm" recv --port 6000 --socks 1 --total 10 --throttle "$1" \
 		--timeout 30 > "$T/trecv" 2>&1 &
 	local p=$!

@@ -9,6 +9,7 @@ busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 scenario() {
 	local name=$1 transport=$2 mode=$3; shift 3
 	local b0 b1 port=$((6000 + RANDOM % 1000))
+	: > "$T/$name.srv"	# a repeat's: not the last server's "listening"
 	nb "$BIN/mp_xfer" server --fast --port $port --bufsize 1048576 "$@" \
 		> "$T/$name.srv" 2>&1 &
 	local spid=$!

@@ -38,6 +38,7 @@ wan() {
 run() {
 	local name=$1 count=$2 size=$3; shift 3
 	local port=$((6000 + RANDOM % 1000))
+	: > "$T/$name.srv"	# a repeat's: not the last server's "listening"
 	nb "$BIN/mp_xfer" server --fast --port $port --bufsize 4194304 "$@" \
 		> "$T/$name.srv" 2>&1 &
 	local spid=$!

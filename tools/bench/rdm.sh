@@ -60,6 +60,7 @@ json() {
 }
 
 tcp() {
+	: > "$T/tcp.recv"	# a repeat's: not the last receiver's "listening"
 	nb "$BIN/mp_rdm" tcp-recv --port 7000 --total $((N * ITEMS)) --size $SIZE \
 		--timeout 120 > "$T/tcp.recv" 2>&1 &
 	local p=$!
@@ -74,6 +75,7 @@ rdm() {	# rdm NAME BATCH MMSG [SENDER OPTIONS]
 	local a0 a1 name=$1 batch=$2 mmsg=$3 mode
 	shift 3
 	mode="size trigger $batch, $mmsg per call${1:+, $*}"
+	: > "$T/$name.recv"	# a repeat's: not the last receiver's "listening"
 	nb "$BIN/mp_rdm" recv --port 5000 --socks $N --total $((N * ITEMS)) \
 		--mmsg "$mmsg" --timeout 120 > "$T/$name.recv" 2>&1 &
 	local p=$!

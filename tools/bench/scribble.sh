@@ -40,6 +40,9 @@ wait_live 4 "$pid" || { echo "bench: 4 connections did not come up" >&2; exit 1;
 once() {
 	local port=$((6000 + RANDOM % 1000)) sport=$((7000 + RANDOM % 1000))
 	local spid sspid
+	# A repeat's files: not the last servers' "listening".
+	: > "$T/big.srv"
+	: > "$T/side.srv"
 	nb "$BIN/mp_xfer" server --fast --port $port --bufsize 4194304 \
 		> "$T/big.srv" 2>&1 &
 	spid=$!
