@@ -974,13 +974,10 @@ static int netns_enter(const char *name)
 	else
 		snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
 		fprintf(stderr, "msgpipectl: netns %s: %s\n", name, strerror(errno));
-		return -1;
-	}
-	if (setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "msgpipectl: netns %s: %s\n", name, strerror(errno));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	close(fd);
