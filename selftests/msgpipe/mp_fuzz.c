@@ -16,7 +16,13 @@
  * hangs (a syscall blocked past the watchdog) or dies of a signal. Kernel
  * reports, leaks and unload are the runner's checks.
  *
+ * With --kcov PREFIX (a kernel with KCOV) each child also records the
+ * kernel code its own system calls reached: PREFIX.N lists every program
+ * counter the first time it is seen, with the operation's number, so a run
+ * shows how coverage grows with the number of operations.
+ *
  * usage: mp_fuzz [--seed N] [--ops N] [--children N] [--netns]
+ *                [--kcov PREFIX]
  *
  * Copyright (c) 2026 The msgpipe authors
  */
@@ -26,6 +32,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/genetlink.h>
+#include <linux/kcov.h>
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <poll.h>
@@ -71,6 +78,12 @@ static const char *const kinds[] = { "socket", "bind", "connect", "listen",
 				     "sockopt", "ioctl", "msg", "misc",
 				     "msgpipe_ioctl", "netlink" };
 static double kind_ms[sizeof(kinds) / sizeof(kinds[0])];
+/* --kcov: the trace buffer and the set of program counters seen. */
+#define KCOV_WORDS	(1UL << 20)
+#define SEEN_SLOTS	(1UL << 21)
+static const char *kcov_prefix;
+static unsigned long *kcov_area, *seen;
+static FILE *kcov_out;
 
 static uint64_t rnd(void)
 {
@@ -577,6 +590,50 @@ static void lo_up(void)
 		close(s);
 }
 
+static void kcov_start(int child)
+{
+	char name[4096];
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.%d", kcov_prefix, child);
+	kcov_out = fopen(name, "w");
+	fd = open("/sys/kernel/debug/kcov", O_RDWR);
+	if (!kcov_out || fd < 0 || ioctl(fd, KCOV_INIT_TRACE, KCOV_WORDS)) {
+		perror("mp_fuzz: kcov");
+		exit(2);
+	}
+	kcov_area = mmap(NULL, KCOV_WORDS * sizeof(long),
+			 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	seen = calloc(SEEN_SLOTS, sizeof(long));
+	if (kcov_area == MAP_FAILED || !seen ||
+	    ioctl(fd, KCOV_ENABLE, KCOV_TRACE_PC)) {
+		perror("mp_fuzz: kcov");
+		exit(2);
+	}
+	__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+}
+
+/* kcov_harvest: note the program counters operation OP reached first. */
+static void kcov_harvest(unsigned long op)
+{
+	unsigned long n = __atomic_load_n(&kcov_area[0], __ATOMIC_RELAXED);
+
+	if (n >= KCOV_WORDS)
+		n = KCOV_WORDS - 1;
+	for (unsigned long i = 1; i <= n; i++) {
+		unsigned long pc = kcov_area[i];
+		unsigned long h = (pc * 0x9e3779b97f4a7c15ULL) >> 43;
+
+		while (seen[h] && seen[h] != pc)
+			h = (h + 1) & (SEEN_SLOTS - 1);
+		if (!seen[h]) {
+			seen[h] = pc;
+			fprintf(kcov_out, "%lx %lu\n", pc, op);
+		}
+	}
+	__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -587,7 +644,7 @@ static void on_alarm(int sig)
 	_exit(3);
 }
 
-static int child(unsigned long ops, bool netns)
+static int child(int child_nr, unsigned long ops, bool netns)
 {
 	unsigned long i;
 
@@ -611,6 +668,8 @@ static int child(unsigned long ops, bool netns)
 	others[nothers++] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	others[nothers++] = open("/", O_RDONLY | O_DIRECTORY);
 	regfile = open("/proc/self/exe", O_RDONLY);
+	if (kcov_prefix)
+		kcov_start(child_nr);
 	for (i = 0; i < ops; i++) {
 		struct timespec t0, t1;
 		int k;
@@ -634,7 +693,11 @@ static int child(unsigned long ops, bool netns)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		kind_ms[k] += (t1.tv_sec - t0.tv_sec) * 1e3 +
 			      (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		if (kcov_prefix)
+			kcov_harvest(i);
 	}
+	if (kcov_out)
+		fclose(kcov_out);
 	alarm(0);
 	for (i = 0; i < NFDS; i++)
 		if (fds[i] >= 0)
@@ -654,20 +717,23 @@ int main(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'n' },
 		{ "children", required_argument, NULL, 'c' },
 		{ "netns", no_argument, NULL, 'N' },
+		{ "kcov", required_argument, NULL, 'k' },
 		{}
 	};
 	unsigned long ops = 10000, seed = time(NULL), total = 0;
 	int c, children = 2, bad = 0, i, st;
 	bool netns = false;
 
-	while ((c = getopt_long(argc, argv, "s:n:c:N", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:c:Nk:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's': seed = strtoul(optarg, NULL, 0); break;
 		case 'n': ops = strtoul(optarg, NULL, 0); break;
 		case 'c': children = atoi(optarg); break;
 		case 'N': netns = true; break;
+		case 'k': kcov_prefix = optarg; break;
 		default:
-			fprintf(stderr, "usage: mp_fuzz [--seed N] [--ops N] [--children N] [--netns]\n");
+			fprintf(stderr, "usage: mp_fuzz [--seed N] [--ops N] [--children N] [--netns]\n"
+					"               [--kcov PREFIX]\n");
 			return 2;
 		}
 	}
@@ -692,7 +758,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < children; i++) {
 		if (fork() == 0) {
 			rng = seed * 0x9e3779b97f4a7c15ULL + i + 1;
-			st = child(ops, netns);
+			st = child(i, ops, netns);
 			printf("mp_fuzz: child %d: %lu operations, EINVAL %lu EFAULT %lu EOPNOTSUPP %lu ENOTCONN %lu EAGAIN %lu EBADF %lu\n",
 			       i, ops_done, errs[EINVAL], errs[EFAULT],
 			       errs[EOPNOTSUPP], errs[ENOTCONN], errs[EAGAIN],
