@@ -10,7 +10,8 @@
 #   |  veth-a 10.77.0.1  |  one pipe, striped  |  veth-b 10.77.0.2  |
 #   +--------------------+                     +--------------------+
 #   killer:  msgpipe_soft reset_conns=7 (slots 0, 1, 2) once, mid-transfer
-# On the debug kernel, the same message and 32 MiB (lib.sh's MP_SCALE).
+# On the debug kernel (lib.sh's MP_SCALE) a 16 MiB message, still 64
+# chunks for 8 connections, and 32 MiB.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap 'kill $killer 2>/dev/null; cleanup_pair' EXIT
@@ -24,7 +25,7 @@ setup_pair || exit 1
 # 8 slots (the agent counts what every connection that held a slot sent)
 # must carry 1 % or more, as netlink.sh asks: a pipe that does not stripe
 # has one.
-ONE=67108864
+ONE=$(scaled 67108864 16777216)
 # Kept, so that its counters outlive the session. (B accepts pipes while
 # a root process listens there: a server it keeps.)
 nb "$BIN/mp_xfer" server --port 4399 > "$T/keep.srv" 2>&1 &
