@@ -97,8 +97,9 @@ check "no daemon: pipe add fails with ESRCH, the extack says why ($(cat "$T/err"
 check "and at once ($((SECONDS - start)) s), counted ($(( $(host_stat hs_failed) - f0 )))" \
 	test $((SECONDS - start)) -lt $((5 * MP_SCALE)) -a "$(host_stat hs_failed)" -gt "$f0"
 # A listener that never answers (msgpipectl monitor handshake): the
-# connection fails after hs_timeout_ms (here 2 s) with ETIMEDOUT.
-knob msgpipe hs_timeout_ms $((2000 * MP_SCALE))
+# connection fails after hs_timeout_ms (here 3 s) with ETIMEDOUT. The
+# timer runs while nothing happens: it need not grow on a slow kernel.
+knob msgpipe hs_timeout_ms 3000
 na $CTL -j monitor handshake > "$T/silent" 2>&1 &
 silent=$!
 sleep 1
@@ -110,7 +111,7 @@ wait $silent 2>/dev/null
 check "a daemon that never answers: ETIMEDOUT ($(cat "$T/err"))" \
 	test $rc != 0 -a -n "$(grep 'Connection timed out' "$T/err")"
 check "after hs_timeout_ms, not before ($((SECONDS - start)) s)" \
-	test $((SECONDS - start)) -ge $((2 * MP_SCALE - 1))
+	test $((SECONDS - start)) -ge 2
 check "the request was seen" grep -q '"event":"handshake-request"' "$T/silent"
 check "no handshake left pending" test "$(host_stat hs_pending)" = 0
 # A full run with three guests on two CPUs once saw the first mtls pipe
