@@ -50,7 +50,7 @@ STOCK_TESTS="af_test ioctl_test ioctl_test32 nl_test session.sh retx.sh resets.s
 # test of a list given without one. A scan takes about 30 s there: two
 # groups a part; a leak's report names the stack that allocated it, the
 # group the few tests that can have run it.
-DEBUG_TESTS="faults.sh fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh resets.sh retx.sh many.sh rdm.sh churn.sh // tls.sh tlsgone.sh pincap.sh netlink.sh / rawpeer.sh stripe.sh mbox.sh"
+DEBUG_TESTS="faults.sh fuzz.sh unload.sh / af_test ioctl_test nl_test session.sh resets.sh retx.sh many.sh rdm.sh churn.sh pincap.sh // tls.sh tlsgone.sh netlink.sh / rawpeer.sh stripe.sh mbox.sh"
 NEXT_TESTS="af_test ioctl_test ioctl_test32 nl_test session.sh retx.sh resets.sh stripe.sh rdm.sh netlink.sh tls.sh tlsgone.sh"
 QUICK_TESTS="af_test ioctl_test nl_test session.sh retx.sh stripe.sh rdm.sh netlink.sh"
 SUITE=${MP_SUITE:-stock}
