@@ -240,6 +240,8 @@ stat() { local v; stat_to v "$1" "$2" && echo "$v"; }
 host_stat() { stat /sys/kernel/debug/msgpipe/stats "$1"; }
 # host_is NAME VALUE: the host's counter NAME reads VALUE (no subshell).
 host_is() { local v; stat_to v /sys/kernel/debug/msgpipe/stats "$1" && [ "$v" = "$2" ]; }
+# host_ge NAME MIN: the host's counter NAME reads MIN or more.
+host_ge() { local v; stat_to v /sys/kernel/debug/msgpipe/stats "$1" && [ "$v" -ge "$2" ]; }
 agent_stat() { stat /sys/kernel/debug/msgpipe_soft/stats "$1"; }
 
 # wait_live N [ID]: until A's pipe ID (by default its first) has N live

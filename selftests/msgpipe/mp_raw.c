@@ -16,7 +16,13 @@
  * own and every GUID the victim saw (as if it had learnt them). The host
  * must take none of them for the victim's batches.
  *
+ * With --vanish it opens one session to --svc-port, sends the first half of
+ * a message (the host owes it a delayed acknowledgment), says "sent", and
+ * when its standard input closes, closes the connection: a peer that
+ * vanishes while the host's acknowledgment is on its way.
+ *
  * usage: mp_raw --addr IP [--tcp-port 7460] --svc-port PORT [--seed N]
+ *        mp_raw --addr IP --svc-port PORT --vanish
  *        mp_raw --forge IP --victim IP [--seconds S]
  *
  * Copyright (c) 2026 The msgpipe authors
@@ -266,6 +272,33 @@ static void case_out_of_window(void)
 	frame(fd, &f, pay);
 	say(closed_within(fd, 3000), "DATA 1 TiB beyond the window: reset");
 	close(fd);
+}
+
+/* --vanish: half a message on a real session, then gone when told. */
+static int vanish(void)
+{
+	struct msgpipe_frame f = { .type = MSGPIPE_T_SYNC, .port = svc_port,
+				   .src_sid = 5, .window = 1 << 20,
+				   .msg_window = 16 };
+	static unsigned char pay[1024];
+	char c;
+	int fd = hello();
+
+	frame(fd, &f, NULL);
+	if (await(fd, 30000, MSGPIPE_T_ACCEPT, &f) != 1) {
+		fprintf(stderr, "mp_raw: the session was not accepted\n");
+		return 1;
+	}
+	f = (struct msgpipe_frame){ .type = MSGPIPE_T_DATA,
+		.dst_sid = f.src_sid, .src_sid = 5, .msg_seq = 1,
+		.total_len = 2 * sizeof(pay), .chunk_len = sizeof(pay) };
+	frame(fd, &f, pay);
+	printf("sent\n");
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	close(fd);
+	return 0;
 }
 
 /* Many connections at once, each sending garbage; then many valid-CRC
@@ -539,10 +572,12 @@ int main(int argc, char **argv)
 		{ "forge", required_argument, NULL, 'f' },
 		{ "victim", required_argument, NULL, 'v' },
 		{ "seconds", required_argument, NULL, 'T' },
+		{ "vanish", no_argument, NULL, 'V' },
 		{}
 	};
 	const char *attacker = NULL, *victim = NULL;
 	int seconds = 10;
+	bool vanishing = false;
 	struct msgpipe_frame f;
 	struct msgpipe_sack sack[2];
 	int c;
@@ -550,7 +585,7 @@ int main(int argc, char **argv)
 	host.sin_family = AF_INET;
 	host.sin_port = htons(MSGPIPE_TCP_PORT);
 	seed = time(NULL);
-	while ((c = getopt_long(argc, argv, "a:t:s:S:f:v:T:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:t:s:S:f:v:T:V", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (inet_pton(AF_INET, optarg, &host.sin_addr) != 1)
@@ -574,8 +609,12 @@ int main(int argc, char **argv)
 		case 'T':
 			seconds = atoi(optarg);
 			break;
+		case 'V':
+			vanishing = true;
+			break;
 		default:
 			fprintf(stderr, "usage: mp_raw --addr IP --svc-port PORT [--tcp-port P] [--seed N]\n"
+					"       mp_raw --addr IP --svc-port PORT --vanish\n"
 					"       mp_raw --forge IP --victim IP [--seconds S]\n");
 			return 2;
 		}
@@ -591,6 +630,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mp_raw: --addr and --svc-port are required\n");
 		return 2;
 	}
+	if (vanishing)
+		return vanish();
 	printf("seed %u\n", seed);
 	srand(seed);
 

@@ -5,8 +5,9 @@
 # closed or reset, the real session is unaffected (same messages, same
 # digests, in order) and the hosts counted the protocol errors. Beside it,
 # peers that stay silent (no HELLO, no answer to one) are reset when their
-# time is up, not left half-closed. Last, a host C that receives SOCK_RDM
-# batches forges acknowledgments for another host's.
+# time is up, not left half-closed. A peer that vanishes while B's delayed
+# ACK is on its way leaves it a pipe to send on. Last, a host C that
+# receives SOCK_RDM batches forges acknowledgments for another host's.
 #
 #   +-----------------------------+            +----------------------+
 #   | netns A                     |            | netns B              |
@@ -103,6 +104,40 @@ perr=$(( $(host_stat proto_errors) + $(agent_stat proto_errors) - perr0 ))
 check "the hosts counted the protocol errors ($perr)" test $perr -ge 5
 unk=$(( $(host_stat rx_unknown_session) - unk0 ))
 check "and the frames for an unknown session ($unk)" test $unk -ge 2
+
+# A peer that vanishes while B owes it a delayed acknowledgment (mp_raw
+# --vanish: half a message, then gone). The ACK is held after it was built
+# (stall_delack_ms); meanwhile the connection closes, the session is reset
+# and its socket closed: the ACK is the pipe's last user. Released, it goes
+# out on a pipe that must still exist (the debug kernel's KASAN reports a
+# use after free if not; the runner fails the test on it).
+d0=$(host_stat delayed_acks)
+nb "$BIN/mp_xfer" server --port 4802 > "$T/van.srv" 2>&1 &
+vpid=$!
+wait_listening "$T/van.srv"
+knob msgpipe stall_delack_ms 600000
+mkfifo "$T/van.in"
+na "$BIN/mp_raw" --addr $ADDR_B --svc-port 4802 --vanish < "$T/van.in" \
+	> "$T/van.raw" 2>&1 &
+rawpid=$!
+exec {van}> "$T/van.in"
+wait_until 30 host_ge delayed_acks $((d0 + 1))
+check "vanish: B's delayed ACK is held ($(( $(host_stat delayed_acks) - d0 )); $(cat "$T/van.raw"))" \
+	test "$(host_stat delayed_acks)" -gt "$d0"
+exec {van}>&-
+wait $rawpid
+wait $vpid
+vrc=$?
+wait_until 30 host_is sessions 0
+check "vanish: the session was reset and closed (server rc $vrc, $(host_stat sessions) sessions)" \
+	test $vrc != 0 -a "$(host_stat sessions)" = 0
+# A pipe no longer used goes in a work item: let it run.
+sleep 1
+a0=$(host_stat acks_sent)
+knob msgpipe stall_delack_ms 0
+wait_until 10 host_ge acks_sent $((a0 + 1))
+check "vanish: the held ACK went out after ($(( $(host_stat acks_sent) - a0 )))" \
+	test "$(host_stat acks_sent)" -gt "$a0"
 
 # A receiver that forges acknowledgments: host C answers A's SOCK_RDM
 # batches as two hosts (mp_raw --forge), the attacker at 10.78.1.1, which

@@ -18,6 +18,7 @@
  *
  * Copyright (c) 2026 The msgpipe authors
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -104,11 +105,27 @@ static unsigned int msgpipe_rx_ack_build(struct msgpipe_sock *msk,
 	return n;
 }
 
-/**
- * msgpipe_rx_ack() - send an acknowledgment with the current window
- * @msk: the session
+/* The stall_delack_ms fault knob: hold a delayed ACK between building and
+ * sending it until the knob is 0 again or that many ms passed, so that a
+ * test can close the session and let its pipe go meanwhile. One ACK at a
+ * time; the knob is 0 after it.
  */
-void msgpipe_rx_ack(struct msgpipe_sock *msk)
+static void msgpipe_rx_ack_stall(void)
+{
+	static atomic_t stalling = ATOMIC_INIT(0);
+	unsigned int ms = READ_ONCE(msgpipe_stall_delack_ms);
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	if (!ms || atomic_xchg(&stalling, 1))
+		return;
+	while (READ_ONCE(msgpipe_stall_delack_ms) && time_before(jiffies, end))
+		msleep(20);
+	WRITE_ONCE(msgpipe_stall_delack_ms, 0);
+	atomic_set(&stalling, 0);
+}
+
+/* Build and send the ACK; @stall: the delayed ACK, which a test may hold. */
+static void msgpipe_rx_ack_send(struct msgpipe_sock *msk, bool stall)
 {
 	struct msgpipe_range r[MSGPIPE_SACK_MAX];
 	struct msgpipe_pipe *pipe;
@@ -122,10 +139,28 @@ void msgpipe_rx_ack(struct msgpipe_sock *msk)
 		spin_unlock(&msk->lock);
 		return;
 	}
+	/* The send runs unlocked, and close() may meanwhile drop the
+	 * session's reference on the pipe, the last one: the send takes its
+	 * own. The session's is still held here: close() moves the state
+	 * out of READY and SENDING_FIN under this lock before it lets go.
+	 */
+	refcount_inc(&pipe->refs);
 	n = msgpipe_rx_ack_build(msk, &f, r);
 	spin_unlock(&msk->lock);
+	if (stall)
+		msgpipe_rx_ack_stall();
 	msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_ACKS_SENT);
 	msgpipe_tx_ctrl(msk, pipe, &f, r, n);
+	msgpipe_pipe_put(pipe);
+}
+
+/**
+ * msgpipe_rx_ack() - send an acknowledgment with the current window
+ * @msk: the session
+ */
+void msgpipe_rx_ack(struct msgpipe_sock *msk)
+{
+	msgpipe_rx_ack_send(msk, false);
 }
 
 /**
@@ -147,7 +182,7 @@ void msgpipe_rx_delack_work(struct work_struct *work)
 	spin_unlock(&msk->lock);
 	if (ack) {
 		msgpipe_stat_inc(msk->mn, MSGPIPE_STAT_DELAYED_ACKS);
-		msgpipe_rx_ack(msk);
+		msgpipe_rx_ack_send(msk, true);
 	}
 	sock_put(&msk->sk);
 }

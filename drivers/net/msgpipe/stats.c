@@ -111,6 +111,10 @@ static const char * const msgpipe_stat_names[MSGPIPE_STAT_NR] = {
 unsigned int msgpipe_fail_repin;
 module_param_named(fail_repin, msgpipe_fail_repin, uint, 0644);
 MODULE_PARM_DESC(fail_repin, "fail this many next re-pins with EFAULT (testing)");
+unsigned int msgpipe_stall_delack_ms;
+module_param_named(stall_delack_ms, msgpipe_stall_delack_ms, uint, 0644);
+MODULE_PARM_DESC(stall_delack_ms,
+		 "hold the next delayed ACK before it is sent until this is 0 again or this many ms passed (testing)");
 
 /**
  * msgpipe_stat_name() - the name of a counter
@@ -218,6 +222,8 @@ int msgpipe_stats_init(void)
 			    &msgpipe_stats_fops);
 	debugfs_create_u32("fail_repin", 0600, msgpipe_debugfs,
 			   &msgpipe_fail_repin);
+	debugfs_create_u32("stall_delack_ms", 0600, msgpipe_debugfs,
+			   &msgpipe_stall_delack_ms);
 	return 0;
 }
 

@@ -133,6 +133,7 @@ static inline void msgpipe_stat_dec(struct msgpipe_net *mn,
 }
 
 extern unsigned int msgpipe_fail_repin;
+extern unsigned int msgpipe_stall_delack_ms;
 
 /* Take one shot of a fault-injection counter, if it has any left. */
 static inline bool msgpipe_fault_take(unsigned int *shots)
