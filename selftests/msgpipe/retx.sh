@@ -49,7 +49,11 @@ log "$(grep '^received' "$T/drop.srv")"
 # over them) whose first DATA frame sent is dropped and whose re-pin then
 # fails: the message is voided while its later chunks wait out of order
 # at the receiver. The void takes them along; the next message arrives
-# at once, and no connection is reset.
+# at once, and no connection is reset. The drop takes the first DATA frame
+# a connection sends, most often the first chunk: when another connection
+# sent first, the chunks before the dropped one arrive and the reader may
+# have read them, and the void reaches it as EBADMSG (a torn message, one
+# full run in the stock kernel's lane): the server goes on after it.
 CTL=$BIN/msgpipectl
 ip -n "$NSB" addr add 10.77.0.3/24 dev veth-b
 na $CTL defaults set conns 4 || fail "defaults set conns 4"
@@ -61,7 +65,7 @@ ATO=$((3000 * MP_SCALE))
 knob msgpipe_soft ack_timeout_ms $ATO
 knob msgpipe_soft drop_next 1
 knob msgpipe fail_repin 1
-nb "$BIN/mp_xfer" server --report --port 4200 > "$T/void.srv" 2>&1 &
+nb "$BIN/mp_xfer" server --report --go-on --port 4200 > "$T/void.srv" 2>&1 &
 spid=$!
 wait_listening "$T/void.srv" || fail "void: server did not listen"
 na "$BIN/mp_xfer" client --report --addr 10.77.0.3 --port 4200 --zerocopy \
@@ -78,7 +82,8 @@ sed 's/^/# /' "$T/void.cli" "$T/void.err" "$T/void.srv"
 check "void: the 4 MiB message failed at the sender (rc $crc, $(tr '\n' ' ' < "$T/void.err"))" \
 	bash -c "test $crc = 1 && { grep -q 'send 4194304: Bad address' $T/void.err ||
 		test '$(field void zc_errors)' = 1; }"
-check "void: the server received the next message" grep -q '^msg 5 ' "$T/void.srv"
+check "void: the server received the next message, not the voided one" \
+	bash -c "grep -q '^msg 5 ' $T/void.srv && ! grep -q '^msg 4194304 ' $T/void.srv"
 check "void: chunks had come out of order ($(($(host_stat rx_ooo) - rx_ooo0)))" \
 	test "$(host_stat rx_ooo)" -gt "$rx_ooo0"
 check "void: the receiver voided the message" \
