@@ -246,26 +246,34 @@ static void case_garbage_after_hello(void)
 	close(fd);
 }
 
-/* A session opened for real (SYNC to a listening mp_xfer), then DATA far
- * beyond the window it advertised.
+/* SYNC our session 5 to the listening mp_xfer on --svc-port; wait @ms for
+ * the ACCEPT. Return: the host's session id, or 0.
  */
-static void case_out_of_window(void)
+static u32 session_open(int fd, int ms)
 {
 	struct msgpipe_frame f = { .type = MSGPIPE_T_SYNC, .port = svc_port,
 				   .src_sid = 5, .window = 1 << 20,
 				   .msg_window = 16 };
-	static unsigned char pay[1024];
-	u32 remote;
-	int fd = hello(), r;
 
 	frame(fd, &f, NULL);
-	r = await(fd, 5000, MSGPIPE_T_ACCEPT, &f);
-	say(r == 1, "a SYNC to a listener was accepted");
-	if (r != 1) {
+	return await(fd, ms, MSGPIPE_T_ACCEPT, &f) == 1 ? f.src_sid : 0;
+}
+
+/* A session opened for real, then DATA far beyond the window it
+ * advertised.
+ */
+static void case_out_of_window(void)
+{
+	static unsigned char pay[1024];
+	struct msgpipe_frame f;
+	int fd = hello();
+	u32 remote = session_open(fd, 5000);
+
+	say(remote, "a SYNC to a listener was accepted");
+	if (!remote) {
 		close(fd);
 		return;
 	}
-	remote = f.src_sid;
 	f = (struct msgpipe_frame){ .type = MSGPIPE_T_DATA, .dst_sid = remote,
 		.src_sid = 5, .msg_seq = 1, .stream_seq = 1ULL << 40,
 		.total_len = sizeof(pay), .chunk_len = sizeof(pay) };
@@ -277,21 +285,19 @@ static void case_out_of_window(void)
 /* --vanish: half a message on a real session, then gone when told. */
 static int vanish(void)
 {
-	struct msgpipe_frame f = { .type = MSGPIPE_T_SYNC, .port = svc_port,
-				   .src_sid = 5, .window = 1 << 20,
-				   .msg_window = 16 };
 	static unsigned char pay[1024];
-	char c;
+	struct msgpipe_frame f;
 	int fd = hello();
+	u32 remote = session_open(fd, 30000);
+	char c;
 
-	frame(fd, &f, NULL);
-	if (await(fd, 30000, MSGPIPE_T_ACCEPT, &f) != 1) {
+	if (!remote) {
 		fprintf(stderr, "mp_raw: the session was not accepted\n");
 		return 1;
 	}
-	f = (struct msgpipe_frame){ .type = MSGPIPE_T_DATA,
-		.dst_sid = f.src_sid, .src_sid = 5, .msg_seq = 1,
-		.total_len = 2 * sizeof(pay), .chunk_len = sizeof(pay) };
+	f = (struct msgpipe_frame){ .type = MSGPIPE_T_DATA, .dst_sid = remote,
+		.src_sid = 5, .msg_seq = 1, .total_len = 2 * sizeof(pay),
+		.chunk_len = sizeof(pay) };
 	frame(fd, &f, pay);
 	printf("sent\n");
 	fflush(stdout);
