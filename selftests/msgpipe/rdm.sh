@@ -43,8 +43,8 @@ N=1000
 AT_ONCE=$((N < 500 ? N : 500))
 # Each destination's share of 100 000 items (MP_SCALE times fewer on the
 # debug kernel: 25 each). The staging pages are a working set of about 150
-# whatever the count: their reuses grow with the items (with 6 items to
-# each of 250 destinations, 236 reuses of 143 pages).
+# whatever the count, and their reuses grow with the items: 6 items to each
+# of 250 destinations are too few for part 4's two reuses a fresh page.
 ITEMS=$(( $(scaled 100000) / N ))
 MULTI=4
 

@@ -52,8 +52,8 @@ log "$(grep '^received' "$T/drop.srv")"
 # at once, and no connection is reset. The drop takes the first DATA frame
 # a connection sends, most often the first chunk: when another connection
 # sent first, the chunks before the dropped one arrive and the reader may
-# have read them, and the void reaches it as EBADMSG (a torn message, one
-# full run in the stock kernel's lane): the server goes on after it.
+# have read them, and the void reaches it as EBADMSG (a torn message):
+# the server goes on after it.
 CTL=$BIN/msgpipectl
 ip -n "$NSB" addr add 10.77.0.3/24 dev veth-b
 na $CTL defaults set conns 4 || fail "defaults set conns 4"
